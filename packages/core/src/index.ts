@@ -1,0 +1,3 @@
+/** @module Public surface of @egiz/core: the pure domain shared by server, cli and web. */
+export * from './rql/index.js';
+export * from './policy/index.js';

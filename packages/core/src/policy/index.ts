@@ -1,0 +1,2 @@
+/** @module Policy engine (placeholder until implemented). */
+export {};

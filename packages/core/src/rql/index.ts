@@ -1,0 +1,2 @@
+/** @module RQL: parser, AST and in-memory evaluator (placeholder until implemented). */
+export {};
