@@ -1,0 +1,33 @@
+/**
+ * @module Namespace root policies (Ditto 3.9): operator-configured policies whose `implicit`
+ * entries are merged into every policy of matching namespaces at enforcer-build time.
+ */
+
+import { NS_IMPORTED_LABEL_PREFIX } from './syntax.js';
+import type { PolicyJson } from './types.js';
+
+/** The label a namespace root policy's entry gets in the policies it is merged into. */
+export function nsImportedLabel(rootPolicyId: string, label: string): string {
+  return `${NS_IMPORTED_LABEL_PREFIX}-${rootPolicyId}-${label}`;
+}
+
+/**
+ * Adds the entries of `root` that are importable `implicit` (or have no `importable`) as
+ * `nsimported-<rootPolicyId>-<label>`. `root` should already have its own imports resolved.
+ * A root policy is never merged into itself. Matching namespaces to root policies is
+ * configuration and stays with the caller.
+ */
+export function mergeNamespaceRootPolicy(
+  policy: PolicyJson,
+  rootPolicyId: string,
+  root: PolicyJson,
+): PolicyJson {
+  if (policy.policyId === rootPolicyId) return policy;
+  const entries = new Map(Object.entries(policy.entries));
+  for (const [label, entry] of Object.entries(root.entries)) {
+    if ((entry.importable ?? 'implicit') !== 'implicit') continue;
+    const { references: _dropped, ...rest } = entry;
+    entries.set(nsImportedLabel(rootPolicyId, label), rest);
+  }
+  return { ...policy, entries: Object.fromEntries(entries) };
+}

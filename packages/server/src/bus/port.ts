@@ -1,0 +1,33 @@
+/**
+ * @module The event bus port: committed events go out in revision order per entity; subscribers
+ * filter and deliver them. Adapters: memory/ (one process); broker adapters implement the same port.
+ */
+import type { JsonObject, ThingEvent } from '@egiz/core';
+
+export interface PolicyChange {
+  readonly type: string;
+  readonly policyId: string;
+  readonly revision: number;
+  readonly timestamp: string;
+  /** The policy after the change; undefined when deleted. */
+  readonly policy?: JsonObject;
+}
+
+export type BusMessage =
+  | {
+      readonly kind: 'thing';
+      readonly event: ThingEvent;
+      readonly policyId: string | undefined;
+      readonly origin?: string;
+    }
+  | { readonly kind: 'policy'; readonly event: PolicyChange; readonly origin?: string };
+
+export type BusListener = (message: BusMessage) => void;
+
+export interface EventBus {
+  /** Publishes committed events; must be called only after the commit is durable. */
+  publish(messages: readonly BusMessage[]): void;
+  /** Returns an unsubscribe function. */
+  subscribe(listener: BusListener): () => void;
+  close(): Promise<void>;
+}

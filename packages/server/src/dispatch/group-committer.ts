@@ -1,0 +1,95 @@
+/**
+ * @module Group commit: every write submitted within one turn of the event loop goes to the store in
+ * ONE transaction; each submitter is answered when that transaction is durable. One batch is in
+ * flight at a time, so batches (and a twin's writes) commit in submission order.
+ */
+import type { Mutation, Store } from '../store/port.js';
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+interface Pending {
+  readonly mutations: readonly Mutation[];
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
+
+export interface BatchStats {
+  readonly size: number;
+  readonly seconds: number;
+}
+
+export class GroupCommitter {
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #running: Promise<void> | undefined;
+  readonly #store: Store;
+  readonly #maxBatch: number;
+  readonly #onBatch: ((stats: BatchStats) => void) | undefined;
+
+  constructor(store: Store, opts: { maxBatch?: number; onBatch?: (stats: BatchStats) => void } = {}) {
+    this.#store = store;
+    this.#maxBatch = opts.maxBatch ?? 1000;
+    this.#onBatch = opts.onBatch;
+  }
+
+  /** Resolves once the mutations are durable; rejects with ConflictError if any was refused. */
+  submit(mutations: readonly Mutation[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ mutations, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#running = this.#flush().finally(() => {
+        this.#running = undefined;
+        if (this.#queue.length > 0) this.#schedule();
+      });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch: Pending[] = [];
+    let count = 0;
+    while (this.#queue.length > 0 && count < this.#maxBatch) {
+      const p = this.#queue.shift() as Pending;
+      batch.push(p);
+      count += p.mutations.length;
+    }
+    const flat: Mutation[] = [];
+    const owner: number[] = [];
+    batch.forEach((p, i) => {
+      for (const m of p.mutations) {
+        flat.push(m);
+        owner.push(i);
+      }
+    });
+    const started = performance.now();
+    try {
+      const { conflicts } = await this.#store.commit(flat);
+      const failed = new Set(conflicts.map((c) => owner[c]));
+      this.#onBatch?.({ size: flat.length, seconds: (performance.now() - started) / 1000 });
+      batch.forEach((p, i) => {
+        if (failed.has(i)) p.reject(new ConflictError('revision conflict'));
+        else p.resolve();
+      });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  /** Waits for everything submitted so far to be committed (used on shutdown). */
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#running || this.#scheduled) {
+      if (this.#running) await this.#running;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+}

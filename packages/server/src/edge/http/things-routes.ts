@@ -1,0 +1,234 @@
+/**
+ * @module HTTP API v2 /api/2/things: the Thing and every sub-resource (policyId, definition,
+ * attributes, features and their definition / properties / desiredProperties), with Ditto's status
+ * codes, ETags, conditional headers, field selection and historical reads.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DittoError,
+  isValidNamespace,
+  parseEntityId,
+  resolveThingResource,
+  type JsonValue,
+  type ThingResource,
+} from '@egiz/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ThingService } from '../../dispatch/thing-service.js';
+import type { ThingCommand, ThingCommandType } from '../../things/command.js';
+import type { Decision } from '../../things/decide.js';
+import { parseBooleanHeader, parseCommandOptions } from '../command-options.js';
+import { RawBody, isJsonContentType, isMergePatchContentType } from './json-body.js';
+import { headerLookup, pathSegments, queryParams, requireAuth } from './request-context.js';
+
+export interface ThingsRoutesDeps {
+  readonly things: ThingService;
+  readonly defaultNamespace: string;
+}
+
+const METHOD_TYPES: Readonly<Record<string, ThingCommandType>> = {
+  GET: 'retrieve',
+  PUT: 'modify',
+  PATCH: 'merge',
+  DELETE: 'delete',
+};
+
+const MAX_IDS = 200;
+
+function thingIdOrThrow(raw: string): string {
+  if (!parseEntityId(raw)) throw new DittoError('things:id.invalid', `Thing ID '${raw}' is not valid!`);
+  return raw;
+}
+
+function encodeThingPath(thingId: string, pointer: readonly string[]): string {
+  return ['/api/2/things', encodeURIComponent(thingId), ...pointer.map((s) => encodeURIComponent(s))].join(
+    '/',
+  );
+}
+
+/** The JSON body of a write, enforcing the content type Ditto expects for the method. */
+function bodyOf(request: FastifyRequest, type: ThingCommandType, optional: boolean): JsonValue | undefined {
+  const body = request.body as JsonValue | RawBody | undefined;
+  const ct = request.headers['content-type'];
+  if (body === undefined || body === null) {
+    if (request.headers['content-length'] === undefined && ct === undefined && optional) return undefined;
+    if (body === null) return null;
+    if (optional) return undefined;
+    throw new DittoError('json.invalid', 'The request needs a JSON body.');
+  }
+  if (body instanceof RawBody)
+    throw new DittoError(
+      'gateway:mediatype.unsupported',
+      `The Media-Type '${body.contentType}' is not supported by this resource; use ${type === 'merge' ? 'application/merge-patch+json' : 'application/json'}.`,
+    );
+  if (type === 'merge' && !isMergePatchContentType(ct))
+    throw new DittoError(
+      'gateway:mediatype.unsupported',
+      `The Media-Type '${ct ?? ''}' is not supported for PATCH; use application/merge-patch+json.`,
+    );
+  if (type !== 'merge' && !isJsonContentType(ct))
+    throw new DittoError(
+      'gateway:mediatype.unsupported',
+      `The Media-Type '${ct ?? ''}' is not supported by this resource; use application/json.`,
+    );
+  return body;
+}
+
+function sendJson(reply: FastifyReply, status: number, value: JsonValue): FastifyReply {
+  return reply.code(status).type('application/json').send(JSON.stringify(value));
+}
+
+function sendDecision(
+  reply: FastifyReply,
+  decision: Decision,
+  location: string,
+  responseRequired: boolean | undefined,
+): FastifyReply {
+  void reply.header('etag', decision.etag);
+  if (decision.kind === 'query') {
+    if (decision.metadata) void reply.header('ditto-metadata', JSON.stringify(decision.metadata));
+    return sendJson(reply, 200, decision.value);
+  }
+  if (responseRequired === false) return reply.code(202).send();
+  if (decision.status === 201) {
+    void reply.header('location', location);
+    return sendJson(reply, 201, decision.value ?? null);
+  }
+  return reply.code(204).send();
+}
+
+function historicalOf(
+  request: FastifyRequest,
+  get: (n: string) => string | undefined,
+): { revision?: number; timestamp?: string } | undefined {
+  const rev = get('at-historical-revision');
+  const ts = get('at-historical-timestamp');
+  if (rev === undefined && ts === undefined) return undefined;
+  if (request.method !== 'GET')
+    throw new DittoError('gateway:header.invalid', 'Historical reads are only possible with GET.');
+  if (rev !== undefined) {
+    const n = Number(rev);
+    if (!Number.isInteger(n) || n < 1)
+      throw new DittoError(
+        'gateway:header.invalid',
+        `The value '${rev}' of 'at-historical-revision' is not a positive integer.`,
+      );
+    return { revision: n };
+  }
+  const t = Date.parse(ts ?? '');
+  if (Number.isNaN(t))
+    throw new DittoError(
+      'gateway:header.invalid',
+      `The value '${ts ?? ''}' of 'at-historical-timestamp' is not an ISO-8601 timestamp.`,
+    );
+  return { timestamp: new Date(t).toISOString() };
+}
+
+export function registerThingsRoutes(app: FastifyInstance, deps: ThingsRoutesDeps): void {
+  // GET /things?ids=...  and  POST /things
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/2/things',
+    handler: async (request, reply) => {
+      const auth = requireAuth(request);
+      const query = queryParams(request);
+      const get = headerLookup(request, query);
+      if (request.method === 'POST') {
+        const ns = query.get('namespace') ?? deps.defaultNamespace;
+        if (!isValidNamespace(ns))
+          throw new DittoError('things:id.invalid', `The namespace '${ns}' is not valid!`);
+        const thingId = `${ns}:${randomUUID()}`;
+        const body = bodyOf(request, 'create', true) ?? {};
+        if (body !== null && typeof body === 'object' && !Array.isArray(body) && body.thingId !== undefined)
+          throw new DittoError(
+            'things:id.notsettable',
+            'A Thing created with POST gets a generated ID: remove thingId from the body or use PUT.',
+          );
+        const cmd: ThingCommand = {
+          type: 'create',
+          thingId,
+          resource: { kind: 'thing', pointer: [] },
+          value: body,
+          options: parseCommandOptions(get),
+        };
+        const decision = await deps.things.execute(cmd, auth);
+        return sendDecision(
+          reply,
+          decision,
+          encodeThingPath(thingId, []),
+          parseBooleanHeader('response-required', get('response-required')),
+        );
+      }
+      const idsParam = query.get('ids');
+      if (idsParam === null)
+        throw new DittoError(
+          'json.field.missing',
+          "The query parameter 'ids' is required to retrieve several Things; use /api/2/search/things to list them.",
+        );
+      const ids = idsParam
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      if (ids.length > MAX_IDS)
+        throw new DittoError('gateway:header.invalid', `At most ${MAX_IDS} ids can be retrieved at once.`);
+      ids.forEach(thingIdOrThrow);
+      const options = parseCommandOptions(() => undefined, query.get('fields') ?? undefined);
+      const results: JsonValue[] = [];
+      for (const thingId of ids) {
+        try {
+          const d = await deps.things.execute(
+            { type: 'retrieve', thingId, resource: { kind: 'thing', pointer: [] }, options },
+            auth,
+          );
+          if (d.kind === 'query') results.push(d.value);
+        } catch (e) {
+          if (!(e instanceof DittoError) || e.status !== 404) throw e;
+        }
+      }
+      return sendJson(reply, 200, results);
+    },
+  });
+
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'],
+    url: '/api/2/things/*',
+    handler: async (request, reply) => {
+      const auth = requireAuth(request);
+      const segments = pathSegments(request, 3);
+      if (!segments || segments.length === 0 || segments[0] === '')
+        throw new DittoError('gateway:resource.notfound', `The resource '${request.url}' does not exist.`);
+      const thingId = thingIdOrThrow(segments[0] as string);
+      const resource: ThingResource | undefined = resolveThingResource(segments.slice(1));
+      if (!resource)
+        throw new DittoError(
+          'gateway:resource.notfound',
+          `The resource '${request.url.split('?')[0] ?? ''}' does not exist.`,
+        );
+      const type = METHOD_TYPES[request.method];
+      if (!type || (type === 'delete' && resource.kind === 'policyId'))
+        throw new DittoError(
+          'gateway:method.notallowed',
+          `The method '${request.method}' is not allowed on this resource.`,
+        );
+      const query = queryParams(request);
+      const get = headerLookup(request, query);
+      const options = parseCommandOptions(get, query.get('fields') ?? undefined);
+      const value = type === 'modify' || type === 'merge' ? bodyOf(request, type, false) : undefined;
+      const cmd: ThingCommand = {
+        type,
+        thingId,
+        resource,
+        ...(value !== undefined ? { value } : {}),
+        options,
+      };
+      const historical = historicalOf(request, get);
+      const decision = await deps.things.execute(cmd, auth, historical ? { historical } : {});
+      const location = (request.raw.url ?? '').split('?')[0] ?? encodeThingPath(thingId, resource.pointer);
+      return sendDecision(
+        reply,
+        decision,
+        location,
+        parseBooleanHeader('response-required', get('response-required')),
+      );
+    },
+  });
+}

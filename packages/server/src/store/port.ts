@@ -1,0 +1,78 @@
+/**
+ * @module The store port: durable current state plus an append-only journal of events, for Things
+ * and Policies, written together in one transaction per batch (group commit). Adapters: sqlite/
+ * (embedded default) and postgres/. Both pass the same contract suite (store-contract.testkit.ts).
+ */
+import type { JsonObject, JsonValue } from '@egiz/core';
+
+export const ENTITY_KINDS = ['thing', 'policy'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
+
+/** The stored current state of one entity (a deleted entity keeps its row and revision). */
+export interface EntityRecord {
+  readonly kind: EntityKind;
+  readonly id: string;
+  readonly revision: number;
+  readonly deleted: boolean;
+  readonly created: string;
+  readonly modified: string;
+  /** The entity JSON (Thing or Policy); `{}` when deleted. */
+  readonly value: JsonObject;
+  readonly metadata?: JsonObject;
+}
+
+/** One journal entry: a persisted event. */
+export interface JournalEntry {
+  readonly kind: EntityKind;
+  readonly id: string;
+  readonly revision: number;
+  readonly timestamp: string;
+  readonly type: string;
+  /** The event JSON as the domain produced it. */
+  readonly payload: JsonValue;
+}
+
+/** One entity's change in a batch. `expectedRevision` is the revision the change was decided on (0 = new row). */
+export interface Mutation {
+  readonly next: EntityRecord;
+  readonly expectedRevision: number;
+  readonly events: readonly JournalEntry[];
+}
+
+export interface CommitResult {
+  /** Indexes (into the committed array) of mutations refused because the stored revision moved on. */
+  readonly conflicts: readonly number[];
+}
+
+export interface JournalQuery {
+  readonly fromRevision?: number;
+  readonly toRevision?: number;
+  /** Inclusive upper bound on the event timestamp (ISO-8601). */
+  readonly toTimestamp?: string;
+  readonly limit?: number;
+}
+
+export interface Store {
+  /** `sqlite` or `postgres`: for diagnostics and dialect-specific code in search. */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Creates tables if needed. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Whether the store answers right now (readiness). */
+  ping(): Promise<boolean>;
+  get(kind: EntityKind, id: string): Promise<EntityRecord | undefined>;
+  /** Records of the ids that exist (deleted ones included), each once, in no particular order. */
+  getMany(kind: EntityKind, ids: readonly string[]): Promise<EntityRecord[]>;
+  /**
+   * Writes all mutations in ONE transaction. A mutation whose expectedRevision no longer matches is
+   * skipped and reported as a conflict; all others are durable when the promise resolves. Several
+   * mutations of one entity apply in batch order. If the batch fails (e.g. a journal entry that
+   * already exists), nothing of it is written and the promise rejects.
+   */
+  commit(mutations: readonly Mutation[]): Promise<CommitResult>;
+  journal(kind: EntityKind, id: string, query?: JournalQuery): Promise<JournalEntry[]>;
+  /** Number of entities of a kind that are not deleted. */
+  count(kind: EntityKind): Promise<number>;
+  /** Ids of non-deleted entities after `after` in id order (for export and maintenance). */
+  listIds(kind: EntityKind, after: string | undefined, limit: number): Promise<string[]>;
+}
