@@ -8,3 +8,4 @@ export * from './etag.js';
 export * from './thing-resource.js';
 export * from './thing-validation.js';
 export * from './thing-state.js';
+export * from './policy-state.js';

@@ -229,6 +229,110 @@ export const ERROR_CATALOGUE = {
     status: 413,
     description: 'Make the Policy smaller: it must stay within the configured limit.',
   },
+  'policies:id.notsettable': {
+    status: 400,
+    description: 'The Policy ID is taken from the URL; leave it out of the body or make both the same.',
+  },
+  'policies:policy.notcreatable': {
+    status: 403,
+    description: 'A new Policy must give you WRITE on policy:/ (or send allow-policy-lockout=true).',
+  },
+  'policies:policy.modificationinvalid': {
+    status: 403,
+    description:
+      'The change would leave no subject with WRITE on policy:/, locking everyone out; it was refused.',
+  },
+  'policies:entry.modificationinvalid': {
+    status: 403,
+    description:
+      'The change would leave no subject with WRITE on policy:/, locking everyone out; it was refused.',
+  },
+  'policies:entries.notfound': {
+    status: 404,
+    description: 'The Policy has no entries, or you may not read them.',
+  },
+  'policies:entries.notmodifiable': { status: 403, description: 'Changing the entries needs WRITE on them.' },
+  'policies:entry.notfound': {
+    status: 404,
+    description: 'The Policy has no entry with this label, or you may not read it.',
+  },
+  'policies:entry.notmodifiable': { status: 403, description: 'Changing this entry needs WRITE on it.' },
+  'policies:entry.invalid': {
+    status: 400,
+    description: 'A policy entry has subjects and resources; check its JSON.',
+  },
+  'policies:label.invalid': {
+    status: 400,
+    description:
+      'Labels are non-empty, without slashes or control characters, and do not start with "imported".',
+  },
+  'policies:subjects.notfound': {
+    status: 404,
+    description: 'The entry has no subjects, or you may not read them.',
+  },
+  'policies:subjects.notmodifiable': {
+    status: 403,
+    description: 'Changing the subjects needs WRITE on them.',
+  },
+  'policies:subject.notfound': {
+    status: 404,
+    description: 'The entry has no such subject, or you may not read it.',
+  },
+  'policies:subject.notmodifiable': { status: 403, description: 'Changing this subject needs WRITE on it.' },
+  'policies:subjectid.invalid': { status: 400, description: "Subject IDs are '<issuer>:<subject>'." },
+  'policies:subjectexpiry.invalid': {
+    status: 400,
+    description: 'A subject expiry is an ISO-8601 timestamp.',
+  },
+  'policies:subjectannouncement.invalid': {
+    status: 400,
+    description: 'Check the announcement settings of the subject.',
+  },
+  'policies:resources.notfound': {
+    status: 404,
+    description: 'The entry has no resources, or you may not read them.',
+  },
+  'policies:resources.notmodifiable': {
+    status: 403,
+    description: 'Changing the resources needs WRITE on them.',
+  },
+  'policies:resource.notfound': {
+    status: 404,
+    description: 'The entry has no such resource, or you may not read it.',
+  },
+  'policies:resource.notmodifiable': {
+    status: 403,
+    description: 'Changing this resource needs WRITE on it.',
+  },
+  'policies:imports.notfound': {
+    status: 404,
+    description: 'The Policy has no imports, or you may not read them.',
+  },
+  'policies:imports.notmodifiable': { status: 403, description: 'Changing the imports needs WRITE on them.' },
+  'policies:import.notfound': {
+    status: 404,
+    description: 'The Policy does not import this Policy, or you may not read the import.',
+  },
+  'policies:import.notmodifiable': { status: 403, description: 'Changing this import needs WRITE on it.' },
+  'policies:import.invalid': {
+    status: 400,
+    description:
+      'Imported policies must exist, be readable, differ from the importing one, and the chain must not be too deep.',
+  },
+  'policies:imports.toolarge': { status: 400, description: 'A Policy may import at most 10 other policies.' },
+  'policies:precondition.failed': {
+    status: 412,
+    description:
+      'A precondition header (If-Match, If-None-Match or if-equal) did not hold for the current state of the Policy.',
+  },
+  'policies:precondition.notmodified': {
+    status: 304,
+    description: 'The Policy resource still has the entity tag given in If-None-Match.',
+  },
+  'policies:policy.history.notfound': {
+    status: 404,
+    description: 'The Policy has no state at the requested revision or time.',
+  },
   // --- generic request handling (gateway in Ditto)
   'json.invalid': { status: 400, description: 'The body is not valid JSON, or is nested too deeply.' },
   'json.field.missing': { status: 400, description: 'A required field or parameter is missing.' },

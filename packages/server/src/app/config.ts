@@ -2,7 +2,7 @@
  * @module Configuration from environment variables (the table in the README is the reference).
  * Parsing is strict: a malformed value stops the process at start with a message, never a guess.
  */
-import { isValidNamespace } from '@egiz/core';
+import { isValidNamespace, isValidNamespacePattern, parseEntityId } from '@egiz/core';
 
 export interface UserCredential {
   readonly username: string;
@@ -25,6 +25,12 @@ export interface EgizConfig {
   readonly logLevel: string;
   readonly production: boolean;
   readonly maxThingBytes: number;
+  readonly maxPolicyBytes: number;
+  /** Operator-configured root policies per namespace pattern (multi-tenancy). */
+  readonly namespaceRootPolicies: readonly {
+    readonly patterns: readonly string[];
+    readonly policyId: string;
+  }[];
   readonly maxBodyBytes: number;
   readonly cacheSize: number;
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -65,6 +71,34 @@ export function parseUsers(text: string): UserCredential[] {
     });
 }
 
+/** EGIZ_NAMESPACE_ROOT_POLICIES: `pattern[|pattern]=policyId` pairs separated by `;`. */
+export function parseNamespaceRoots(text: string | undefined): EgizConfig['namespaceRootPolicies'] {
+  if (!text) return [];
+  return text
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((pair) => {
+      const i = pair.lastIndexOf('=');
+      const patterns = pair
+        .slice(0, Math.max(i, 0))
+        .split('|')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0);
+      const policyId = pair.slice(i + 1).trim();
+      if (
+        i <= 0 ||
+        patterns.length === 0 ||
+        !patterns.every(isValidNamespacePattern) ||
+        !parseEntityId(policyId)
+      )
+        throw new ConfigError(
+          `EGIZ_NAMESPACE_ROOT_POLICIES entry '${pair}' is not 'namespace-pattern[|pattern]=policyId'`,
+        );
+      return { patterns, policyId };
+    });
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): EgizConfig {
   const production = env.NODE_ENV === 'production';
   const usersText = env.EGIZ_USERS;
@@ -93,6 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: env.EGIZ_LOG_LEVEL ?? 'info',
     production,
     maxThingBytes: int(env, 'EGIZ_MAX_THING_BYTES', 100 * 1024, 1024, 16 * 1024 * 1024),
+    maxPolicyBytes: int(env, 'EGIZ_MAX_POLICY_BYTES', 100 * 1024, 1024, 16 * 1024 * 1024),
+    namespaceRootPolicies: parseNamespaceRoots(env.EGIZ_NAMESPACE_ROOT_POLICIES),
     maxBodyBytes: int(env, 'EGIZ_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     cacheSize: int(env, 'EGIZ_CACHE_SIZE', 100_000, 1, 10_000_000),
     sqliteSynchronous: sync,

@@ -10,10 +10,15 @@ import { Authenticator } from '../auth/authenticate.js';
 import { MemoryBus } from '../bus/memory/memory-bus.js';
 import type { EventBus } from '../bus/port.js';
 import { GroupCommitter } from '../dispatch/group-committer.js';
+import { PermissionChecks } from '../dispatch/permission-checks.js';
+import { PolicyEnforcers } from '../dispatch/policy-enforcers.js';
 import { PolicyRepository } from '../dispatch/policy-repository.js';
+import { PolicyService } from '../dispatch/policy-service.js';
 import { ThingService } from '../dispatch/thing-service.js';
 import { createHttpServer } from '../edge/http/http-server.js';
+import { registerCheckPermissionsRoute } from '../edge/http/check-permissions-route.js';
 import { registerOpsRoutes } from '../edge/http/ops-routes.js';
+import { registerPoliciesRoutes } from '../edge/http/policies-routes.js';
 import { registerThingsRoutes } from '../edge/http/things-routes.js';
 import { registerWhoamiRoute } from '../edge/http/whoami-route.js';
 import { Metrics } from '../ops/metrics.js';
@@ -30,6 +35,7 @@ export interface Egiz {
   readonly store: Store;
   readonly bus: EventBus;
   readonly things: ThingService;
+  readonly policies: PolicyService;
   readonly logger: Logger;
   /** Listens on config.host:config.port; resolves with the base URL. */
   start(): Promise<string>;
@@ -57,11 +63,23 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     },
   });
   const policies = new PolicyRepository(store);
+  const enforcers = new PolicyEnforcers(policies, { namespaceRoots: config.namespaceRootPolicies, clock });
+  const policyService = new PolicyService({
+    store,
+    bus,
+    committer,
+    repo: policies,
+    enforcers,
+    clock,
+    config: { maxPolicyBytes: config.maxPolicyBytes },
+  });
   const things = new ThingService({
     store,
     bus,
     committer,
     policies,
+    enforcers,
+    policyService,
     clock,
     config: { maxThingBytes: config.maxThingBytes, cacheSize: config.cacheSize },
   });
@@ -90,6 +108,8 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   registerOpsRoutes(http, { health, metrics, devopsPassword: config.devopsPassword });
   registerWhoamiRoute(http);
   registerThingsRoutes(http, { things, defaultNamespace: config.defaultNamespace });
+  registerPoliciesRoutes(http, { policies: policyService });
+  registerCheckPermissionsRoute(http, { checks: new PermissionChecks(things, enforcers) });
 
   let stopping: Promise<void> | undefined;
 
@@ -99,6 +119,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     store,
     bus,
     things,
+    policies: policyService,
     logger,
     async start() {
       state = 'starting';
@@ -123,6 +144,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
           clearTimeout(force);
         }
         await things.drain();
+        await policyService.stop();
         await committer.flush();
         await bus.close();
         await store.close();

@@ -3,20 +3,13 @@
  * cache entry when it is committed, so the next request sees it; broker buses evict entries changed
  * on other nodes.
  */
-import type { JsonObject } from '@egiz/core';
+import type { PolicyState } from '@egiz/core';
 import type { EntityRecord, Store } from '../store/port.js';
 import { LruCache } from './lru-cache.js';
 
-export interface PolicyEntity {
-  readonly id: string;
-  readonly revision: number;
-  readonly deleted: boolean;
-  readonly created: string;
-  readonly modified: string;
-  readonly policy: JsonObject;
-}
+export type PolicyEntity = PolicyState;
 
-export function policyFromRecord(r: EntityRecord): PolicyEntity {
+export function policyFromRecord(r: EntityRecord): PolicyState {
   return {
     id: r.id,
     revision: r.revision,
@@ -27,33 +20,53 @@ export function policyFromRecord(r: EntityRecord): PolicyEntity {
   };
 }
 
+export function policyRecord(s: PolicyState): EntityRecord {
+  return {
+    kind: 'policy',
+    id: s.id,
+    revision: s.revision,
+    deleted: s.deleted,
+    created: s.created,
+    modified: s.modified,
+    value: s.policy,
+  };
+}
+
 export class PolicyRepository {
-  readonly #cache: LruCache<PolicyEntity>;
+  readonly #cache: LruCache<PolicyState>;
   readonly #store: Store;
+  #listener: ((state: PolicyState) => void) | undefined;
 
   constructor(store: Store, capacity = 10_000) {
     this.#store = store;
     this.#cache = new LruCache(capacity);
   }
 
-  async load(id: string): Promise<PolicyEntity | undefined> {
+  async load(id: string): Promise<PolicyState | undefined> {
     const hit = this.#cache.get(id);
     if (hit) return hit;
     const record = await this.#store.get('policy', id);
     if (!record) return undefined;
     const entity = policyFromRecord(record);
     this.#cache.set(id, entity);
+    this.#listener?.(entity);
     return entity;
   }
 
+  /** Called with every Policy loaded from the store or remembered after a change. */
+  onLoaded(listener: (state: PolicyState) => void): void {
+    this.#listener = listener;
+  }
+
   /** The live (not deleted) policy, or undefined. */
-  async loadLive(id: string): Promise<PolicyEntity | undefined> {
+  async loadLive(id: string): Promise<PolicyState | undefined> {
     const p = await this.load(id);
     return p && !p.deleted ? p : undefined;
   }
 
-  remember(entity: PolicyEntity): void {
+  remember(entity: PolicyState): void {
     this.#cache.set(entity.id, entity);
+    this.#listener?.(entity);
   }
 
   evict(id: string): void {

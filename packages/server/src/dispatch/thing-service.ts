@@ -7,6 +7,8 @@ import {
   DittoError,
   evolveThing,
   isJsonObject,
+  namespaceOf,
+  parseEntityId,
   type JsonObject,
   type JsonValue,
   type ThingEvent,
@@ -21,7 +23,10 @@ import type { AuthContext } from './auth-context.js';
 import { ConflictError, type GroupCommitter } from './group-committer.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { LruCache } from './lru-cache.js';
+import type { PolicyEnforcers } from './policy-enforcers.js';
 import type { PolicyEntity, PolicyRepository } from './policy-repository.js';
+import type { PolicyService, PreparedPolicyCreation } from './policy-service.js';
+import { authorizeRead, authorizeWrite, readableView, thingNotFound } from './thing-enforcement.js';
 
 export interface ThingServiceConfig {
   readonly maxThingBytes: number;
@@ -77,6 +82,15 @@ function journalEntry(e: ThingEvent): JournalEntry {
   };
 }
 
+/** Replaces Ditto's `{{ request:subjectId }}` placeholder in subject ids of an inline policy. */
+function substituteSubject(policy: JsonObject, subject: string): JsonObject {
+  const text = JSON.stringify(policy).replace(
+    /\{\{\s*request:subjectId\s*\}\}/g,
+    subject.replace(/["\\]/g, ''),
+  );
+  return JSON.parse(text) as JsonObject;
+}
+
 function createsThing(cmd: ThingCommand, state: ThingState | undefined): boolean {
   if (cmd.type === 'create') return true;
   const missing = state === undefined || state.deleted;
@@ -88,6 +102,8 @@ export class ThingService {
   readonly #bus: EventBus;
   readonly #committer: GroupCommitter;
   readonly #policies: PolicyRepository;
+  readonly #enforcers: PolicyEnforcers;
+  readonly #policyService: PolicyService;
   readonly #clock: () => Date;
   readonly #config: ThingServiceConfig;
   readonly #cache: LruCache<ThingState>;
@@ -98,6 +114,8 @@ export class ThingService {
     bus: EventBus;
     committer: GroupCommitter;
     policies: PolicyRepository;
+    enforcers: PolicyEnforcers;
+    policyService: PolicyService;
     clock: () => Date;
     config: ThingServiceConfig;
   }) {
@@ -105,6 +123,8 @@ export class ThingService {
     this.#bus = deps.bus;
     this.#committer = deps.committer;
     this.#policies = deps.policies;
+    this.#enforcers = deps.enforcers;
+    this.#policyService = deps.policyService;
     this.#clock = deps.clock;
     this.#config = deps.config;
     this.#cache = new LruCache(deps.config.cacheSize);
@@ -112,14 +132,16 @@ export class ThingService {
 
   async execute(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions = {}): Promise<Decision> {
     if (cmd.type === 'retrieve') {
-      const state = opts.historical
-        ? await this.#historical(cmd.thingId, opts.historical)
-        : await this.load(cmd.thingId);
+      // Permissions come from the current policy, also for historical reads.
+      const current = await this.load(cmd.thingId);
+      if (!current || current.deleted) throw thingNotFound(cmd.thingId);
+      const enforcer = await this.#enforcerOf(current);
+      authorizeRead(enforcer, auth.subjects, cmd.thingId, cmd.resource);
+      const state = opts.historical ? await this.#historical(cmd.thingId, opts.historical) : current;
+      const readable = readableView(enforcer, auth.subjects);
       const wantsPolicy = cmd.options.fields?.some((f) => f[0] === '_policy') === true;
-      const policyId = state?.thing.policyId;
-      const policy =
-        wantsPolicy && typeof policyId === 'string' ? await this.#policies.loadLive(policyId) : undefined;
-      return decideThing(state, cmd, this.#context(state, policy));
+      const policy = wantsPolicy ? await this.#readablePolicy(current, auth) : undefined;
+      return decideThing(state, cmd, { ...this.#context(policy), ...(readable ? { readable } : {}) });
     }
     return this.#queue.run(cmd.thingId, () => this.#write(cmd, auth, opts));
   }
@@ -168,7 +190,27 @@ export class ThingService {
     return this.#queue.drain();
   }
 
-  #context(_state: ThingState | undefined, policy?: PolicyEntity): DecideContext {
+  #enforcerOf(state: ThingState) {
+    const policyId = state.thing.policyId;
+    return typeof policyId === 'string'
+      ? this.#enforcers.enforcer(policyId, namespaceOf(state.thingId))
+      : Promise.resolve(undefined);
+  }
+
+  /** The Thing's policy as the caller may read it (for `fields=_policy`), or undefined. */
+  async #readablePolicy(state: ThingState, auth: AuthContext): Promise<PolicyEntity | undefined> {
+    const policyId = state.thing.policyId;
+    if (typeof policyId !== 'string') return undefined;
+    const policy = await this.#policies.loadLive(policyId);
+    const enforcer = policy ? await this.#enforcers.enforcer(policyId, undefined) : undefined;
+    if (!policy || !enforcer || !enforcer.hasPartial('policy', '/', auth.subjects, ['READ']))
+      return undefined;
+    if (enforcer.hasUnrestricted('policy', '/', auth.subjects, ['READ'])) return policy;
+    const view = enforcer.view('policy', auth.subjects, policy.policy);
+    return isJsonObject(view) ? { ...policy, policy: view } : undefined;
+  }
+
+  #context(policy?: PolicyEntity): DecideContext {
     const now = this.#clock();
     return {
       now: now.toISOString(),
@@ -185,6 +227,7 @@ export class ThingService {
       const extra: Mutation[] = [];
       const published: BusMessage[] = [];
       let createdPolicy: PolicyEntity | undefined;
+      let readable: ((thing: JsonObject) => JsonObject) | undefined;
       if (createsThing(cmd, state)) {
         const prepared = await this.#prepareCreation(cmd, auth);
         command = prepared.command;
@@ -193,8 +236,13 @@ export class ThingService {
           published.push(prepared.policy.message);
           createdPolicy = prepared.policy.entity;
         }
+      } else if (state && !state.deleted) {
+        const enforcer = await this.#enforcerOf(state);
+        authorizeWrite(enforcer, auth.subjects, cmd);
+        readable = readableView(enforcer, auth.subjects);
+        await this.#checkPolicyChange(cmd, state, auth);
       }
-      const decision = decideThing(state, command, this.#context(state));
+      const decision = decideThing(state, command, { ...this.#context(), ...(readable ? { readable } : {}) });
       if (decision.kind === 'query') return decision;
       const mutation: Mutation = {
         next: thingRecord(decision.next),
@@ -231,74 +279,122 @@ export class ThingService {
   }
 
   /**
-   * Resolves the policy of a Thing about to be created: an existing `policyId`, or a new default
-   * policy with the Thing's id. `_policy` / `_copyPolicyFrom` are handled by the policies feature.
+   * Resolves the policy of a Thing about to be created: an existing `policyId` the caller may use,
+   * an inline `_policy`, a copy (`_copyPolicyFrom`), or a new default policy with the Thing's id.
    */
   async #prepareCreation(
     cmd: ThingCommand,
     auth: AuthContext,
-  ): Promise<{
-    command: ThingCommand;
-    policy?: { mutation: Mutation; message: BusMessage; entity: PolicyEntity };
-  }> {
+  ): Promise<{ command: ThingCommand; policy?: PreparedPolicyCreation }> {
     const body = cmd.value;
-    if (cmd.type !== 'merge' && !isJsonObject(body))
+    if (cmd.type !== 'merge' && body !== undefined && !isJsonObject(body))
       throw new DittoError('things:thing.invalid', 'The Thing must be a JSON object.');
     const value: JsonObject = isJsonObject(body) ? { ...body } : {};
+    const inline = value._policy;
+    const copyFrom = value._copyPolicyFrom;
     delete value._policy;
     delete value._copyPolicyFrom;
-    if (typeof value.policyId === 'string') {
-      const existing = await this.#policies.loadLive(value.policyId);
-      if (!existing)
+    const given = [
+      inline !== undefined,
+      copyFrom !== undefined,
+      typeof value.policyId === 'string' && inline === undefined && copyFrom === undefined,
+    ];
+    if ((inline !== undefined ? 1 : 0) + (copyFrom !== undefined ? 1 : 0) > 1)
+      throw new DittoError('things:policy.notallowed', 'Give either _policy or _copyPolicyFrom, not both.');
+    const lockout = cmd.options.allowPolicyLockout === true;
+    if (given[2]) {
+      const policyId = value.policyId as string;
+      const enforcer = await this.#enforcers.enforcer(policyId, namespaceOf(cmd.thingId));
+      if (!enforcer)
         throw new DittoError(
           'things:thing.notcreatable',
-          `The Thing '${cmd.thingId}' was not created: its policy '${value.policyId}' does not exist.`,
+          `The Thing '${cmd.thingId}' was not created: its policy '${policyId}' does not exist.`,
+        );
+      if (!enforcer.hasUnrestricted('thing', '/', auth.subjects, ['WRITE']))
+        throw new DittoError(
+          'things:thing.notcreatable',
+          `The Thing '${cmd.thingId}' was not created: policy '${policyId}' does not give you WRITE on thing:/.`,
+          { status: 403 },
         );
       return { command: { ...cmd, value } };
     }
-    if (value.policyId !== undefined) return { command: { ...cmd, value } }; // decide() reports the invalid id
-    const policyId = cmd.thingId;
-    const existing = await this.#policies.load(policyId);
-    if (existing && !existing.deleted)
-      throw new DittoError(
-        'things:thing.notcreatable',
-        `The Thing '${cmd.thingId}' was not created: it has no policyId and its default policy '${policyId}' cannot be created because a Policy with that ID exists. Pass that policyId explicitly to reuse it.`,
+    if (value.policyId !== undefined && typeof value.policyId !== 'string')
+      return { command: { ...cmd, value } }; // decide() reports it
+    const policyId = typeof value.policyId === 'string' ? value.policyId : cmd.thingId;
+    let policyJson: JsonObject;
+    if (inline !== undefined) {
+      if (!isJsonObject(inline))
+        throw new DittoError('policies:policy.invalid', '_policy must be a Policy JSON object.');
+      policyJson = substituteSubject(inline, auth.primary);
+    } else if (copyFrom !== undefined) {
+      policyJson = await this.#copyPolicy(copyFrom, auth);
+    } else policyJson = defaultPolicy(policyId, auth.primary);
+    let prepared: PreparedPolicyCreation;
+    try {
+      prepared = await this.#policyService.prepareCreation(
+        policyId,
+        policyJson,
+        auth,
+        lockout || (inline === undefined && copyFrom === undefined),
       );
-    const now = this.#clock().toISOString();
-    const policy = defaultPolicy(policyId, auth.primary);
-    const revision = (existing?.revision ?? 0) + 1;
-    const record: EntityRecord = {
-      kind: 'policy',
-      id: policyId,
-      revision,
-      deleted: false,
-      created: now,
-      modified: now,
-      value: policy,
-    };
-    const type = 'policies.events:policyCreated';
-    const mutation: Mutation = {
-      next: record,
-      expectedRevision: existing?.revision ?? 0,
-      events: [
-        {
-          kind: 'policy',
-          id: policyId,
-          revision,
-          timestamp: now,
-          type,
-          payload: { type, policyId, revision, timestamp: now, policy },
-        },
-      ],
-    };
-    return {
-      command: { ...cmd, value: { ...value, policyId } },
-      policy: {
-        mutation,
-        message: { kind: 'policy', event: { type, policyId, revision, timestamp: now, policy } },
-        entity: { id: policyId, revision, deleted: false, created: now, modified: now, policy },
-      },
-    };
+    } catch (e) {
+      if (
+        e instanceof DittoError &&
+        e.code === 'policies:policy.conflict' &&
+        inline === undefined &&
+        copyFrom === undefined
+      )
+        throw new DittoError(
+          'things:thing.notcreatable',
+          `The Thing '${cmd.thingId}' was not created: it has no policyId and its default policy '${policyId}' cannot be created because a Policy with that ID exists. Pass that policyId explicitly to reuse it.`,
+        );
+      throw e;
+    }
+    return { command: { ...cmd, value: { ...value, policyId } }, policy: prepared };
+  }
+
+  /** `_copyPolicyFrom`: a policy id, or `{{ ref:things/<thingId>/policyId }}`; needs READ on the source. */
+  async #copyPolicy(source: JsonValue, auth: AuthContext): Promise<JsonObject> {
+    if (typeof source !== 'string')
+      throw new DittoError(
+        'policies:policy.invalid',
+        '_copyPolicyFrom must be a policy ID or a {{ ref:things/<id>/policyId }} reference.',
+      );
+    let policyId = source;
+    const ref = /^\{\{\s*ref:things\/([^/\s]+)\/policyId\s*\}\}$/.exec(source);
+    if (ref?.[1]) {
+      const thing = await this.load(ref[1]);
+      const enforcer = thing && !thing.deleted ? await this.#enforcerOf(thing) : undefined;
+      if (!thing || !enforcer || !enforcer.hasPartial('thing', ['policyId'], auth.subjects, ['READ']))
+        throw thingNotFound(ref[1]);
+      policyId = thing.thing.policyId as string;
+    }
+    const policy = await this.#policies.loadLive(policyId);
+    const enforcer = policy ? await this.#enforcers.enforcer(policyId, undefined) : undefined;
+    if (!policy || !enforcer || !enforcer.hasUnrestricted('policy', '/', auth.subjects, ['READ']))
+      throw new DittoError(
+        'policies:policy.notfound',
+        `Policy '${policyId}' does not exist or you may not read it.`,
+      );
+    const copy: JsonObject = { ...policy.policy };
+    delete copy.policyId;
+    return copy;
+  }
+
+  /** Changing policyId needs the new policy to exist and to let the caller WRITE the Thing. */
+  async #checkPolicyChange(cmd: ThingCommand, state: ThingState, auth: AuthContext): Promise<void> {
+    const v = cmd.value;
+    let next: JsonValue | undefined;
+    if (cmd.resource.kind === 'policyId') next = v;
+    else if (cmd.resource.kind === 'thing' && isJsonObject(v)) next = v.policyId;
+    // An invalid id is reported by decide() with the right code.
+    if (typeof next !== 'string' || next === state.thing.policyId || !parseEntityId(next)) return;
+    const enforcer = await this.#enforcers.enforcer(next, namespaceOf(cmd.thingId));
+    if (!enforcer || !enforcer.hasUnrestricted('thing', '/', auth.subjects, ['WRITE']))
+      throw new DittoError(
+        'things:policyId.notmodifiable',
+        `The policy of Thing '${cmd.thingId}' cannot be changed to '${next}': that policy does not exist or does not give you WRITE on thing:/.`,
+      );
   }
 
   /** Rebuilds a Thing as it was at a revision or a point in time by replaying its journal. */

@@ -113,6 +113,8 @@ export function parseCommandOptions(get: HeaderLookup, fields?: string): Command
   if (getMd !== undefined) opts.getMetadata = list(getMd);
   const del = get('delete-metadata');
   if (del !== undefined) opts.deleteMetadata = list(del);
+  const lockout = parseBooleanHeader('allow-policy-lockout', get('allow-policy-lockout'));
+  if (lockout !== undefined) opts.allowPolicyLockout = lockout;
   return opts;
 }
 

@@ -18,6 +18,8 @@ export interface CommandOptions {
   readonly putMetadata?: readonly MetadataEntry[];
   readonly getMetadata?: readonly string[];
   readonly deleteMetadata?: readonly string[];
+  /** Creating a Thing with an inline `_policy` that does not give the creator WRITE on policy:/. */
+  readonly allowPolicyLockout?: boolean;
 }
 
 export interface ThingCommand {

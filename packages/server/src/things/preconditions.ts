@@ -5,18 +5,25 @@
 import { compileRqlPredicate, DittoError, etagMatches, type JsonObject } from '@egiz/core';
 import type { CommandOptions } from './command.js';
 
+const FAILED = { things: 'things:precondition.failed', policies: 'policies:precondition.failed' } as const;
+const NOT_MODIFIED = {
+  things: 'things:precondition.notmodified',
+  policies: 'policies:precondition.notmodified',
+} as const;
+
 function show(list: '*' | readonly string[]): string {
   return list === '*' ? '*' : list.join(',');
 }
 
 export function checkEtagPreconditions(
-  options: CommandOptions,
+  options: Pick<CommandOptions, 'ifMatch' | 'ifNoneMatch'>,
   currentEtag: string | undefined,
   isRead: boolean,
+  domain: 'things' | 'policies' = 'things',
 ): void {
   if (options.ifMatch !== undefined && !etagMatches(options.ifMatch, currentEtag)) {
     throw new DittoError(
-      'things:precondition.failed',
+      FAILED[domain],
       `Precondition 'if-match: ${show(options.ifMatch)}' failed: the current entity tag is '${currentEtag ?? '(none: the resource does not exist)'}'.`,
       { headers: currentEtag ? { etag: currentEtag } : {} },
     );
@@ -24,12 +31,12 @@ export function checkEtagPreconditions(
   if (options.ifNoneMatch !== undefined && etagMatches(options.ifNoneMatch, currentEtag)) {
     if (isRead)
       throw new DittoError(
-        'things:precondition.notmodified',
+        NOT_MODIFIED[domain],
         `Not modified: the resource still has the entity tag '${currentEtag ?? ''}' given in 'if-none-match'.`,
         { headers: currentEtag ? { etag: currentEtag } : {} },
       );
     throw new DittoError(
-      'things:precondition.failed',
+      FAILED[domain],
       `Precondition 'if-none-match: ${show(options.ifNoneMatch)}' failed: the resource exists with entity tag '${currentEtag ?? ''}'.`,
       { headers: currentEtag ? { etag: currentEtag } : {} },
     );

@@ -12,12 +12,12 @@ import {
   type JsonValue,
   type ThingResource,
 } from '@egiz/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ThingService } from '../../dispatch/thing-service.js';
 import type { ThingCommand, ThingCommandType } from '../../things/command.js';
-import type { Decision } from '../../things/decide.js';
 import { parseBooleanHeader, parseCommandOptions } from '../command-options.js';
 import { RawBody, isJsonContentType, isMergePatchContentType } from './json-body.js';
+import { historicalOf, sendDecision, sendJson } from './decision-reply.js';
 import { headerLookup, pathSegments, queryParams, requireAuth } from './request-context.js';
 
 export interface ThingsRoutesDeps {
@@ -71,56 +71,6 @@ function bodyOf(request: FastifyRequest, type: ThingCommandType, optional: boole
       `The Media-Type '${ct ?? ''}' is not supported by this resource; use application/json.`,
     );
   return body;
-}
-
-function sendJson(reply: FastifyReply, status: number, value: JsonValue): FastifyReply {
-  return reply.code(status).type('application/json').send(JSON.stringify(value));
-}
-
-function sendDecision(
-  reply: FastifyReply,
-  decision: Decision,
-  location: string,
-  responseRequired: boolean | undefined,
-): FastifyReply {
-  void reply.header('etag', decision.etag);
-  if (decision.kind === 'query') {
-    if (decision.metadata) void reply.header('ditto-metadata', JSON.stringify(decision.metadata));
-    return sendJson(reply, 200, decision.value);
-  }
-  if (responseRequired === false) return reply.code(202).send();
-  if (decision.status === 201) {
-    void reply.header('location', location);
-    return sendJson(reply, 201, decision.value ?? null);
-  }
-  return reply.code(204).send();
-}
-
-function historicalOf(
-  request: FastifyRequest,
-  get: (n: string) => string | undefined,
-): { revision?: number; timestamp?: string } | undefined {
-  const rev = get('at-historical-revision');
-  const ts = get('at-historical-timestamp');
-  if (rev === undefined && ts === undefined) return undefined;
-  if (request.method !== 'GET')
-    throw new DittoError('gateway:header.invalid', 'Historical reads are only possible with GET.');
-  if (rev !== undefined) {
-    const n = Number(rev);
-    if (!Number.isInteger(n) || n < 1)
-      throw new DittoError(
-        'gateway:header.invalid',
-        `The value '${rev}' of 'at-historical-revision' is not a positive integer.`,
-      );
-    return { revision: n };
-  }
-  const t = Date.parse(ts ?? '');
-  if (Number.isNaN(t))
-    throw new DittoError(
-      'gateway:header.invalid',
-      `The value '${ts ?? ''}' of 'at-historical-timestamp' is not an ISO-8601 timestamp.`,
-    );
-  return { timestamp: new Date(t).toISOString() };
 }
 
 export function registerThingsRoutes(app: FastifyInstance, deps: ThingsRoutesDeps): void {
@@ -220,7 +170,7 @@ export function registerThingsRoutes(app: FastifyInstance, deps: ThingsRoutesDep
         ...(value !== undefined ? { value } : {}),
         options,
       };
-      const historical = historicalOf(request, get);
+      const historical = historicalOf(request.method, get);
       const decision = await deps.things.execute(cmd, auth, historical ? { historical } : {});
       const location = (request.raw.url ?? '').split('?')[0] ?? encodeThingPath(thingId, resource.pointer);
       return sendDecision(

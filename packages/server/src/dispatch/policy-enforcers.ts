@@ -1,0 +1,127 @@
+/**
+ * @module Enforcers for Policies as they apply to an entity: the Policy with its imports resolved
+ * (loaded in bounded rounds) and, for Things, the namespace root policy the operator configured,
+ * compiled once and cached. A cache entry remembers the revision of every Policy that went into it
+ * and is rebuilt as soon as one of them changes or a subject expires, so a policy change takes
+ * effect on the very next request.
+ */
+import {
+  MAX_TRANSITIVE_DEPTH,
+  compileEnforcer,
+  importedPolicyIds,
+  matchesNamespacePattern,
+  mergeNamespaceRootPolicy,
+  resolveImports,
+  type Enforcer,
+  type PolicyJson,
+} from '@egiz/core';
+import { LruCache } from './lru-cache.js';
+import type { PolicyRepository } from './policy-repository.js';
+
+export interface NamespaceRootPolicy {
+  /** Namespace patterns as in policy entries: `acme` exactly, `acme.*` below it. */
+  readonly patterns: readonly string[];
+  readonly policyId: string;
+}
+
+interface CacheEntry {
+  readonly enforcer: Enforcer;
+  readonly contributors: readonly (readonly [string, number])[];
+}
+
+export interface ImportContext {
+  /** Resolves a Policy (the stored one or a candidate) with the imports that were loaded. */
+  readonly resolve: (policy: PolicyJson) => PolicyJson;
+  readonly contributors: readonly (readonly [string, number])[];
+}
+
+export class PolicyEnforcers {
+  readonly #repo: PolicyRepository;
+  readonly #roots: readonly NamespaceRootPolicy[];
+  readonly #clock: () => Date;
+  readonly #cache = new LruCache<CacheEntry>(10_000);
+
+  constructor(
+    repo: PolicyRepository,
+    opts: { namespaceRoots?: readonly NamespaceRootPolicy[]; clock: () => Date },
+  ) {
+    this.#repo = repo;
+    this.#roots = opts.namespaceRoots ?? [];
+    this.#clock = opts.clock;
+  }
+
+  /**
+   * Loads the imports `policies` need (transitively, bounded) and returns a resolver for them.
+   * Missing imported policies are left out (resolveImports skips them).
+   */
+  async importsOf(
+    ...policies: readonly PolicyJson[]
+  ): Promise<ImportContext & { missing: readonly string[] }> {
+    const loaded = new Map<string, PolicyJson>();
+    const tried = new Set<string>();
+    const contributors: [string, number][] = [];
+    const missing: string[] = [];
+    for (let round = 0; round <= MAX_TRANSITIVE_DEPTH; round++) {
+      const wanted = policies
+        .flatMap((p) => importedPolicyIds(p, loaded))
+        .filter((id) => !loaded.has(id) && !tried.has(id));
+      if (wanted.length === 0) break;
+      for (const id of new Set(wanted)) {
+        tried.add(id);
+        const p = await this.#repo.loadLive(id);
+        if (p) {
+          loaded.set(id, p.policy as unknown as PolicyJson);
+          contributors.push([id, p.revision]);
+        } else missing.push(id);
+      }
+    }
+    return {
+      resolve: (policy) => (policy.imports ? resolveImports(policy, loaded) : policy),
+      contributors,
+      missing,
+    };
+  }
+
+  /** The Enforcer of a Policy as it applies in `namespace` (undefined namespace: policy commands). */
+  async enforcer(policyId: string, namespace: string | undefined): Promise<Enforcer | undefined> {
+    const key = `${policyId}\u0000${namespace ?? '\u0000'}`;
+    const cached = this.#cache.get(key);
+    const now = this.#clock();
+    if (cached && (await this.#fresh(cached, now))) return cached.enforcer;
+    const base = await this.#repo.loadLive(policyId);
+    if (!base) {
+      this.#cache.delete(key);
+      return undefined;
+    }
+    let policy = base.policy as unknown as PolicyJson;
+    const contributors: (readonly [string, number])[] = [[policyId, base.revision]];
+    const imports = await this.importsOf(policy);
+    policy = imports.resolve(policy);
+    contributors.push(...imports.contributors);
+    if (namespace !== undefined)
+      for (const root of this.#roots) {
+        if (!root.patterns.some((p) => matchesNamespacePattern(p, namespace))) continue;
+        const rootPolicy = await this.#repo.loadLive(root.policyId);
+        if (!rootPolicy) continue;
+        const rootImports = await this.importsOf(rootPolicy.policy as unknown as PolicyJson);
+        policy = mergeNamespaceRootPolicy(
+          policy,
+          root.policyId,
+          rootImports.resolve(rootPolicy.policy as unknown as PolicyJson),
+        );
+        contributors.push([root.policyId, rootPolicy.revision], ...rootImports.contributors);
+      }
+    const enforcer = compileEnforcer(policy, { ...(namespace !== undefined ? { namespace } : {}), now });
+    this.#cache.set(key, { enforcer, contributors });
+    return enforcer;
+  }
+
+  async #fresh(entry: CacheEntry, now: Date): Promise<boolean> {
+    if (entry.enforcer.validUntil && entry.enforcer.validUntil <= now) return false;
+    for (const [id, revision] of entry.contributors) {
+      const current = await this.#repo.load(id);
+      if (!current || current.deleted || current.revision !== revision) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,62 @@
+/** @module Shared HTTP answers for decisions of Things and Policies: status, ETag, Location, body. */
+import { DittoError, type JsonObject, type JsonValue } from '@egiz/core';
+import type { FastifyReply } from 'fastify';
+
+export interface ReplyDecision {
+  readonly kind: 'query' | 'change';
+  readonly status: number;
+  readonly etag: string;
+  readonly value?: JsonValue;
+  readonly metadata?: JsonObject;
+}
+
+export function sendJson(reply: FastifyReply, status: number, value: JsonValue): FastifyReply {
+  return reply.code(status).type('application/json').send(JSON.stringify(value));
+}
+
+export function sendDecision(
+  reply: FastifyReply,
+  decision: ReplyDecision,
+  location: string,
+  responseRequired: boolean | undefined,
+): FastifyReply {
+  void reply.header('etag', decision.etag);
+  if (decision.kind === 'query') {
+    if (decision.metadata) void reply.header('ditto-metadata', JSON.stringify(decision.metadata));
+    return sendJson(reply, 200, decision.value ?? null);
+  }
+  if (responseRequired === false) return reply.code(202).send();
+  if (decision.status === 201) {
+    void reply.header('location', location);
+    return sendJson(reply, 201, decision.value ?? null);
+  }
+  return reply.code(204).send();
+}
+
+/** `at-historical-revision` / `at-historical-timestamp` (GET only). */
+export function historicalOf(
+  method: string,
+  get: (n: string) => string | undefined,
+): { revision?: number; timestamp?: string } | undefined {
+  const rev = get('at-historical-revision');
+  const ts = get('at-historical-timestamp');
+  if (rev === undefined && ts === undefined) return undefined;
+  if (method !== 'GET')
+    throw new DittoError('gateway:header.invalid', 'Historical reads are only possible with GET.');
+  if (rev !== undefined) {
+    const n = Number(rev);
+    if (!Number.isInteger(n) || n < 1)
+      throw new DittoError(
+        'gateway:header.invalid',
+        `The value '${rev}' of 'at-historical-revision' is not a positive integer.`,
+      );
+    return { revision: n };
+  }
+  const t = Date.parse(ts ?? '');
+  if (Number.isNaN(t))
+    throw new DittoError(
+      'gateway:header.invalid',
+      `The value '${ts ?? ''}' of 'at-historical-timestamp' is not an ISO-8601 timestamp.`,
+    );
+  return { timestamp: new Date(t).toISOString() };
+}
