@@ -273,6 +273,21 @@ const cases: Case[] = [
     json: { only: {} },
     expect: 204,
   },
+  {
+    template: '/api/2/things/{thingId}/migrateDefinition',
+    method: 'POST',
+    path: `/api/2/things/${T}/migrateDefinition?dry-run=true`,
+    json: { thingDefinitionUrl: 'org.egiz:sensor:3.0.0', migrationPayload: { attributes: { m: 1 } } },
+    expect: 202,
+  },
+  {
+    template: '/api/2/things/{thingId}/migrateDefinition',
+    method: 'POST',
+    path: `/api/2/things/${T}/migrateDefinition`,
+    json: { thingDefinitionUrl: 'org.egiz:sensor:3.0.0' },
+    expect: 200,
+  },
+  { template: '/api/2/things', method: 'GET', path: '/api/2/things', expect: 200 },
   { template: '/api/2/things/{thingId}', method: 'DELETE', path: `/api/2/things/${T}`, expect: 204 },
 ];
 

@@ -797,3 +797,109 @@ describe('correlation and response-required', () => {
     expect((await s.request(`/api/2/things/${thingId}`)).status).toBe(200);
   });
 });
+
+describe('unstorable strings', () => {
+  it('refuses U+0000 and unpaired surrogates with 400 on every store alike', async () => {
+    for (const body of [
+      '{"attributes":{"a":"x\\u0000y"}}',
+      '{"attributes":{"a":"\\ud800"}}',
+      '{"attributes":{"\\u0000":1}}',
+    ]) {
+      const res = await s.request(`/api/2/things/${id()}`, {
+        method: 'PUT',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, body).toBe(400);
+      expect((await res.json()).error).toBe('json.invalid');
+    }
+    const ok = await s.request(`/api/2/things/${id()}`, {
+      method: 'PUT',
+      json: { attributes: { emoji: '😀', umlaut: 'ä' } },
+    });
+    expect(ok.status).toBe(201);
+  });
+});
+
+describe('GET /things without ids', () => {
+  it('lists the things the caller may read, in id order', async () => {
+    const list = await (await s.request('/api/2/things?fields=thingId')).json();
+    const ids = list.map((t: { thingId: string }) => t.thingId);
+    expect(ids.length).toBeGreaterThan(3);
+    expect([...ids].sort()).toEqual(ids);
+    const bob = await (await s.request('/api/2/things', { auth: 'bob:bob-pw' })).json();
+    expect(bob).toEqual([]);
+  });
+});
+
+describe('migrateDefinition', () => {
+  it('sets the new definition, merges the payload with thing-json placeholders, honours patch conditions', async () => {
+    const thingId = id('migrate');
+    await create(thingId, {
+      attributes: { location: 'Berlin', floor: 3 },
+      features: { thermostat: { properties: { t: 20 } } },
+    });
+    const body = {
+      thingDefinitionUrl: 'https://models.example.com/thermostat-2.0.0.tm.jsonld',
+      migrationPayload: {
+        attributes: {
+          site: '{{ thing-json:attributes/location }}',
+          level: '{{ thing-json:attributes/floor }}',
+          label: 'floor ${ thing-json:attributes/floor }',
+        },
+        features: { thermostat: { properties: { unit: 'C' } }, humidity: { properties: { v: 0 } } },
+      },
+      patchConditions: { 'thing:/features/thermostat': 'not(exists(features/thermostat))' },
+    };
+    const dry = await s.request(`/api/2/things/${thingId}/migrateDefinition?dry-run=true`, {
+      method: 'POST',
+      json: body,
+    });
+    expect(dry.status).toBe(202);
+    const dryBody = await dry.json();
+    expect(dryBody).toEqual({
+      thingId,
+      mergeStatus: 'DRY_RUN',
+      patch: {
+        definition: body.thingDefinitionUrl,
+        attributes: { site: 'Berlin', level: 3, label: 'floor 3' },
+        features: { humidity: { properties: { v: 0 } } },
+      },
+    });
+    expect((await (await s.request(`/api/2/things/${thingId}`)).json()).definition).toBeUndefined();
+    const applied = await s.request(`/api/2/things/${thingId}/migrateDefinition`, {
+      method: 'POST',
+      json: body,
+    });
+    expect(applied.status).toBe(200);
+    expect((await applied.json()).mergeStatus).toBe('APPLIED');
+    const thing = await (await s.request(`/api/2/things/${thingId}`)).json();
+    expect(thing.definition).toBe(body.thingDefinitionUrl);
+    expect(thing.attributes.site).toBe('Berlin');
+    expect(thing.features.thermostat.properties).toEqual({ t: 20 });
+    expect(thing.features.humidity).toEqual({ properties: { v: 0 } });
+  });
+
+  it('refuses missing placeholders, bad urls and unknown things', async () => {
+    const thingId = id('migrate');
+    await create(thingId);
+    const missing = await s.request(`/api/2/things/${thingId}/migrateDefinition`, {
+      method: 'POST',
+      json: {
+        thingDefinitionUrl: 'org.egiz:x:1.0.0',
+        migrationPayload: { attributes: { a: '{{ thing-json:attributes/none }}' } },
+      },
+    });
+    expect(missing.status).toBe(400);
+    const bad = await s.request(`/api/2/things/${thingId}/migrateDefinition`, {
+      method: 'POST',
+      json: { thingDefinitionUrl: 'not a url' },
+    });
+    expect(bad.status).toBe(400);
+    const unknown = await s.request(`/api/2/things/org.egiz.test:none/migrateDefinition`, {
+      method: 'POST',
+      json: { thingDefinitionUrl: 'org.egiz:x:1.0.0' },
+    });
+    expect(unknown.status).toBe(404);
+  });
+});

@@ -64,3 +64,28 @@ export function utf8Length(s: string): number {
   }
   return n;
 }
+
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The first string (key or value) that no store can keep faithfully: U+0000 or an unpaired UTF-16
+ * surrogate (PostgreSQL's jsonb refuses both). Undefined when the value is clean.
+ */
+export function unstorableString(value: unknown): string | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? value : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const bad = unstorableString(v);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  for (const k in value) {
+    if (UNSTORABLE.test(k)) return k;
+    const bad = unstorableString((value as Record<string, unknown>)[k]);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}

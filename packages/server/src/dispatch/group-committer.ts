@@ -80,8 +80,20 @@ export class GroupCommitter {
         else p.resolve();
       });
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      for (const p of batch) p.reject(err);
+      // One bad submission must not fail its neighbours: retry each on its own.
+      if (batch.length === 1) {
+        (batch[0] as Pending).reject(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      for (const p of batch) {
+        try {
+          const { conflicts } = await this.#store.commit(p.mutations);
+          if (conflicts.length > 0) p.reject(new ConflictError('revision conflict'));
+          else p.resolve();
+        } catch (single) {
+          p.reject(single instanceof Error ? single : new Error(String(single)));
+        }
+      }
     }
   }
 

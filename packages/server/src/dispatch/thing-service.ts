@@ -19,6 +19,8 @@ import { defaultPolicy } from '../policies/default-policy.js';
 import type { EntityRecord, JournalEntry, Mutation, Store } from '../store/port.js';
 import type { ThingCommand } from '../things/command.js';
 import { decideThing, type DecideContext, type Decision } from '../things/decide.js';
+import { migrationPatch, type MigrationRequest } from '../things/migrate-definition.js';
+import { thingWithSpecialFields } from '../things/projection.js';
 import type { AuthContext } from './auth-context.js';
 import { ConflictError, type GroupCommitter } from './group-committer.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -144,6 +146,67 @@ export class ThingService {
       return decideThing(state, cmd, { ...this.#context(policy), ...(readable ? { readable } : {}) });
     }
     return this.#queue.run(cmd.thingId, () => this.#write(cmd, auth, opts));
+  }
+
+  /**
+   * Migrates a Thing to a new definition (POST .../migrateDefinition): computes the merge patch and
+   * applies it like a PATCH, or only returns it for a dry run.
+   */
+  async migrateDefinition(
+    thingId: string,
+    request: MigrationRequest,
+    auth: AuthContext,
+    dryRun: boolean,
+  ): Promise<{ thingId: string; patch: JsonObject; mergeStatus: 'APPLIED' | 'DRY_RUN' }> {
+    return this.#queue.run(thingId, async () => {
+      const state = await this.load(thingId);
+      if (!state || state.deleted) throw thingNotFound(thingId);
+      const enforcer = await this.#enforcerOf(state);
+      const readable = enforcer ? readableView(enforcer, auth.subjects) : undefined;
+      const target = thingWithSpecialFields(state, readable ? readable(state.thing) : state.thing);
+      const patch = migrationPatch(request, state.thing, target, this.#clock);
+      const cmd: ThingCommand = {
+        type: 'merge',
+        thingId,
+        resource: { kind: 'thing', pointer: [] },
+        value: patch,
+        options: {},
+      };
+      authorizeWrite(enforcer, auth.subjects, cmd);
+      if (!dryRun) await this.#write(cmd, auth, {});
+      return { thingId, patch, mergeStatus: dryRun ? 'DRY_RUN' : 'APPLIED' };
+    });
+  }
+
+  /** Up to `limit` Things the caller may read, in id order (GET /things without ids). */
+  async list(
+    auth: AuthContext,
+    options: ThingCommand['options'],
+    limit: number,
+    maxScanned = 5000,
+  ): Promise<JsonValue[]> {
+    const out: JsonValue[] = [];
+    let after: string | undefined;
+    let scanned = 0;
+    while (out.length < limit && scanned < maxScanned) {
+      const ids = await this.#store.listIds('thing', after, Math.min(500, maxScanned - scanned));
+      if (ids.length === 0) break;
+      scanned += ids.length;
+      after = ids[ids.length - 1];
+      for (const thingId of ids) {
+        if (out.length >= limit) break;
+        try {
+          const d = await this.execute(
+            { type: 'retrieve', thingId, resource: { kind: 'thing', pointer: [] }, options },
+            auth,
+          );
+          if (d.kind === 'query') out.push(d.value);
+        } catch (e) {
+          if (!(e instanceof DittoError) || e.status !== 404) throw e;
+        }
+      }
+    }
+    return out;
   }
 
   /** Current state from the hot cache, else from the store. */

@@ -2,7 +2,7 @@
  * @module Request bodies: JSON (and merge-patch JSON) parsed with a nesting-depth limit; any other
  * content type is kept as raw bytes so that routes which need JSON can answer 415 themselves.
  */
-import { DittoError, jsonDepthExceeds, type JsonValue } from '@egiz/core';
+import { DittoError, jsonDepthExceeds, unstorableString, type JsonValue } from '@egiz/core';
 
 export const MAX_JSON_DEPTH = 64;
 
@@ -26,6 +26,11 @@ export function parseJsonBody(text: string): JsonValue {
   }
   if (jsonDepthExceeds(value, MAX_JSON_DEPTH))
     throw new DittoError('json.invalid', `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (unstorableString(value) !== undefined)
+    throw new DittoError(
+      'json.invalid',
+      'JSON strings may not contain U+0000 or unpaired UTF-16 surrogates.',
+    );
   return value as JsonValue;
 }
 

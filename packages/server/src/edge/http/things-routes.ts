@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ThingService } from '../../dispatch/thing-service.js';
 import type { ThingCommand, ThingCommandType } from '../../things/command.js';
+import { parseMigrationRequest } from '../../things/migrate-definition.js';
 import { parseBooleanHeader, parseCommandOptions } from '../command-options.js';
 import { RawBody, isJsonContentType, isMergePatchContentType } from './json-body.js';
 import { historicalOf, sendDecision, sendJson } from './decision-reply.js';
@@ -109,11 +110,10 @@ export function registerThingsRoutes(app: FastifyInstance, deps: ThingsRoutesDep
         );
       }
       const idsParam = query.get('ids');
-      if (idsParam === null)
-        throw new DittoError(
-          'json.field.missing',
-          "The query parameter 'ids' is required to retrieve several Things; use /api/2/search/things to list them.",
-        );
+      if (idsParam === null) {
+        const options = parseCommandOptions(() => undefined, query.get('fields') ?? undefined);
+        return sendJson(reply, 200, await deps.things.list(auth, options, MAX_IDS));
+      }
       const ids = idsParam
         .split(',')
         .map((s) => s.trim())
@@ -136,6 +136,23 @@ export function registerThingsRoutes(app: FastifyInstance, deps: ThingsRoutesDep
       }
       return sendJson(reply, 200, results);
     },
+  });
+
+  app.post('/api/2/things/:thingId/migrateDefinition', async (request, reply) => {
+    const auth = requireAuth(request);
+    const segments = pathSegments(request, 3);
+    const thingId = thingIdOrThrow(segments?.[0] ?? '');
+    const query = queryParams(request);
+    const get = headerLookup(request, query);
+    const dryRun = parseBooleanHeader('dry-run', query.get('dry-run') ?? get('dry-run')) === true;
+    const body = request.body as JsonValue | RawBody | undefined;
+    if (body instanceof RawBody || !isJsonContentType(request.headers['content-type']))
+      throw new DittoError(
+        'gateway:mediatype.unsupported',
+        'Send the migration request as application/json.',
+      );
+    const result = await deps.things.migrateDefinition(thingId, parseMigrationRequest(body), auth, dryRun);
+    return sendJson(reply, dryRun ? 202 : 200, result);
   });
 
   app.route({

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { CommitResult, Mutation, Store } from '../store/port.js';
+import { ConflictError, GroupCommitter } from './group-committer.js';
+import { KeyedQueue } from './keyed-queue.js';
+
+function mutation(id: string, expectedRevision = 0): Mutation {
+  return {
+    next: {
+      kind: 'thing',
+      id,
+      revision: expectedRevision + 1,
+      deleted: false,
+      created: 't',
+      modified: 't',
+      value: {},
+    },
+    expectedRevision,
+    events: [],
+  };
+}
+
+/** A store double recording batches; `fail` decides per batch whether commit throws. */
+function recordingStore(
+  opts: { fail?: (batch: readonly Mutation[]) => boolean; conflicts?: (m: Mutation) => boolean } = {},
+) {
+  const batches: string[][] = [];
+  const store = {
+    commit(mutations: readonly Mutation[]): Promise<CommitResult> {
+      batches.push(mutations.map((m) => m.next.id));
+      if (opts.fail?.(mutations)) return Promise.reject(new Error('disk full'));
+      const conflicts = mutations.flatMap((m, i) => (opts.conflicts?.(m) ? [i] : []));
+      return Promise.resolve({ conflicts });
+    },
+  } as unknown as Store;
+  return { store, batches };
+}
+
+describe('GroupCommitter', () => {
+  it('commits everything submitted in one event-loop turn as one batch, in order', async () => {
+    const { store, batches } = recordingStore();
+    const c = new GroupCommitter(store);
+    await Promise.all(['a', 'b', 'c'].map((id) => c.submit([mutation(id)])));
+    expect(batches).toEqual([['a', 'b', 'c']]);
+    await c.submit([mutation('d')]);
+    expect(batches).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  it('reports a conflict only to the submitter whose mutation conflicted', async () => {
+    const { store } = recordingStore({ conflicts: (m) => m.next.id === 'b' });
+    const c = new GroupCommitter(store);
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((id) => c.submit([mutation(id)])));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+  });
+
+  it('when a batch fails, retries each submission alone so one bad write does not fail the others', async () => {
+    const { store, batches } = recordingStore({ fail: (batch) => batch.some((m) => m.next.id === 'bad') });
+    const c = new GroupCommitter(store);
+    const results = await Promise.allSettled(['a', 'bad', 'c'].map((id) => c.submit([mutation(id)])));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batches).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+  });
+
+  it('flush() waits until every submitted write is committed', async () => {
+    const { store, batches } = recordingStore();
+    const c = new GroupCommitter(store);
+    void c.submit([mutation('x')]);
+    await c.flush();
+    expect(batches).toEqual([['x']]);
+  });
+});
+
+describe('KeyedQueue', () => {
+  it('runs tasks of one key in order and different keys concurrently', async () => {
+    const q = new KeyedQueue();
+    const log: string[] = [];
+    const slow = (name: string, ms: number) => () =>
+      new Promise<void>((r) =>
+        setTimeout(() => {
+          log.push(name);
+          r();
+        }, ms),
+      );
+    await Promise.all([q.run('k', slow('k1', 30)), q.run('k', slow('k2', 1)), q.run('other', slow('o1', 5))]);
+    expect(log).toEqual(['o1', 'k1', 'k2']);
+    expect(q.size).toBe(0);
+  });
+
+  it('keeps going after a failed task', async () => {
+    const q = new KeyedQueue();
+    await expect(q.run('k', () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    await expect(q.run('k', () => Promise.resolve(7))).resolves.toBe(7);
+  });
+});
