@@ -3,11 +3,12 @@
  * digests with timingSafeEqual, and an unknown user costs the same as a wrong password, so timing
  * reveals neither. Passwords are never logged.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { UserCredential } from '../app/config.js';
 
 function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
+  // One-shot hashing: no Hash object per request.
+  return hash('sha256', s, 'buffer');
 }
 
 export interface BasicCredentials {

@@ -119,7 +119,7 @@ function retrieve(state: ThingState | undefined, cmd: ThingCommand, ctx: DecideC
   if (raw === undefined) throw notFound(r, cmd.thingId);
   const etag = etagOf(r, state, raw) as string;
   checkEtagPreconditions(cmd.options, etag, true);
-  checkCondition(cmd.options, thingWithSpecialFields(state, view), ctx.clock);
+  checkCondition(cmd.options, () => thingWithSpecialFields(state, view), ctx.clock);
   let value: JsonValue;
   if (r.kind === 'thing' && cmd.options.fields)
     value = selectFields(thingWithSpecialFields(state, view, ctx.policy), cmd.options.fields);
@@ -225,7 +225,7 @@ function modify(state: ThingState | undefined, cmd: ThingCommand, ctx: DecideCon
   if (r.kind === 'thing') {
     checkEtagPreconditions(cmd.options, exists(state) ? revisionEtag(state.revision) : undefined, false);
     if (!exists(state)) return create(state, cmd, ctx);
-    checkCondition(cmd.options, conditionTarget(state, ctx), ctx.clock);
+    checkCondition(cmd.options, () => conditionTarget(state, ctx), ctx.clock);
     const thing = validateThingJson(value, cmd.thingId);
     const body = plainThing({
       ...thing,
@@ -240,7 +240,7 @@ function modify(state: ThingState | undefined, cmd: ThingCommand, ctx: DecideCon
   requireFeature(r, state.thing, cmd.thingId);
   const current = getAt(state.thing, r.pointer);
   checkEtagPreconditions(cmd.options, etagOf(r, state, current), false);
-  checkCondition(cmd.options, conditionTarget(state, ctx), ctx.clock);
+  checkCondition(cmd.options, () => conditionTarget(state, ctx), ctx.clock);
   validateResourceValue(r, value);
   skipIfEqual(cmd, current !== undefined && jsonEqual(current, value));
   const existed = current !== undefined;
@@ -285,7 +285,7 @@ function merge(state: ThingState | undefined, cmd: ThingCommand, ctx: DecideCont
   } else if (!exists(state)) throw notFound({ kind: 'thing', pointer: [] }, cmd.thingId);
   const current = getAt(state.thing, r.pointer);
   if (r.kind !== 'thing') checkEtagPreconditions(cmd.options, etagOf(r, state, current), false);
-  checkCondition(cmd.options, conditionTarget(state, ctx), ctx.clock);
+  checkCondition(cmd.options, () => conditionTarget(state, ctx), ctx.clock);
   if (r.kind === 'policyId' && patch === null)
     throw new DittoError('things:policyId.notdeletable', 'The policy ID of a Thing cannot be deleted.');
   if (
@@ -346,7 +346,7 @@ function remove(state: ThingState | undefined, cmd: ThingCommand, ctx: DecideCon
   const current = r.kind === 'thing' ? plainThing(state.thing) : getAt(state.thing, r.pointer);
   if (current === undefined) throw notFound(r, cmd.thingId);
   checkEtagPreconditions(cmd.options, etagOf(r, state, current), false);
-  checkCondition(cmd.options, conditionTarget(state, ctx), ctx.clock);
+  checkCondition(cmd.options, () => conditionTarget(state, ctx), ctx.clock);
   const info = THING_RESOURCE_INFO[r.kind];
   const { event, next } = change(state, cmd, ctx, `${info.event}Deleted`, 'deleted', undefined, undefined);
   return { kind: 'change', status: 204, etag: revisionEtag(next.revision), events: [event], next };

@@ -43,9 +43,10 @@ export function checkEtagPreconditions(
   }
 }
 
-export function checkCondition(options: CommandOptions, target: JsonObject, now: () => Date): void {
+/** `target` is a thunk: building the Thing with its special fields costs, and most commands have no condition. */
+export function checkCondition(options: CommandOptions, target: () => JsonObject, now: () => Date): void {
   if (options.condition === undefined) return;
-  const matches = compileRqlPredicate(options.condition, { now })(target);
+  const matches = compileRqlPredicate(options.condition, { now })(target());
   if (!matches)
     throw new DittoError(
       'things:condition.failed',

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DittoError } from '@egiz/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../../auth/authenticate.js';
 import type { Metrics } from '../../ops/metrics.js';
@@ -31,9 +31,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const logger: FastifyBaseLogger = opts.logger;
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Per-request logs would dominate the cost of a request; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.maxBodyBytes,
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => randomUUID(),
