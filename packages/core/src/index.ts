@@ -3,3 +3,4 @@ export * from './model/index.js';
 export * from './protocol/index.js';
 export * from './rql/index.js';
 export * from './policy/index.js';
+export * from './examples/index.js';

@@ -34,6 +34,8 @@ export interface EgizConfig {
   readonly maxBodyBytes: number;
   readonly cacheSize: number;
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Seed the example world on start (idempotent). */
+  readonly seedExamples: boolean;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: int(env, 'EGIZ_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     cacheSize: int(env, 'EGIZ_CACHE_SIZE', 100_000, 1, 10_000_000),
     sqliteSynchronous: sync,
+    seedExamples: env.EGIZ_SEED_EXAMPLES === 'true',
   };
   if (production && config.defaultUsers)
     throw new ConfigError(

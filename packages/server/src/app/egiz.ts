@@ -25,6 +25,7 @@ import { Metrics } from '../ops/metrics.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/port.js';
 import type { EgizConfig } from './config.js';
+import { seedExamples } from './seed-examples.js';
 
 /** How long in-flight requests get to finish on stop before their connections are cut. */
 const STOP_GRACE_MS = 10_000;
@@ -124,6 +125,15 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     async start() {
       state = 'starting';
       await store.open();
+      if (config.seedExamples) {
+        const owner = `nginx:${config.users[0]?.username ?? 'ditto'}`;
+        const result = await seedExamples(
+          { things, policies: policyService },
+          { subjects: [owner], primary: owner },
+        );
+        if (result.seeded)
+          logger.info({ things: result.things, owner }, 'seeded the example world (namespace egiz.examples)');
+      }
       const address = await http.listen({ port: config.port, host: config.host });
       state = 'running';
       return address;
