@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { FORMATS } from './io/output.js';
 import { registerAttrCommands } from './commands/attr.js';
 import { registerCompletionCommand } from './commands/completion.js';
+import { registerExamplesCommands } from './commands/examples.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerFeatureCommands } from './commands/feature.js';
 import { registerHistoryCommands } from './commands/history.js';
@@ -83,6 +84,7 @@ export function createProgram(io: ProgramIo): Command {
   registerPolicyCommands(program);
   registerExportCommand(program);
   registerImportCommand(program);
+  registerExamplesCommands(program);
   registerCompletionCommand(program);
   return program;
 }
