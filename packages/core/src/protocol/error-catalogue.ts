@@ -384,6 +384,116 @@ export const ERROR_CATALOGUE = {
     description: 'The RQL expression has a syntax error.',
     href: `${DOCS}basic-rql.html`,
   },
+  // --- search
+  'thing-search:search.option.invalid': {
+    status: 400,
+    description:
+      'Options are sort(+|-property,...), size(1..200) and cursor(...) from a previous answer to the same filter and sort, or the deprecated limit(offset,count) with a count up to 200 and without size or cursor.',
+    href: `${DOCS}basic-search.html#sorting-and-paging-options`,
+  },
+  'thing-search:search.namespaces.invalid': {
+    status: 400,
+    description: 'The list of provided namespaces is too long: give at most 100.',
+    href: `${DOCS}httpapi-search.html`,
+  },
+  // --- Ditto Protocol, realtime edges, messages and acknowledgements
+  'protocoladapter:unknown.topicpath': {
+    status: 400,
+    description:
+      "Topics are '<namespace>/<name>/<things|policies>/[<twin|live>/]<criterion>[/<action>]'; check the topic.",
+    href: `${DOCS}protocol-specification-topic.html`,
+  },
+  'protocoladapter:unknown.path': {
+    status: 400,
+    description: 'The path does not name a resource this topic can address; check the path.',
+    href: `${DOCS}protocol-specification.html`,
+  },
+  'protocoladapter:unknown.command': {
+    status: 400,
+    description: 'This combination of topic, path and value is not a supported signal.',
+  },
+  'protocoladapter:envelope.invalid': {
+    status: 400,
+    description:
+      'A Ditto Protocol message is a JSON object with a string topic, an object of headers and a string path.',
+    href: `${DOCS}protocol-specification.html`,
+  },
+  'too.many.requests': {
+    status: 429,
+    description: 'Too many requests are in flight on this session; wait for answers before sending more.',
+  },
+  'gateway:websocket.session.expired': {
+    status: 401,
+    description:
+      'The token of the session has expired; reconnect, or send JWT-TOKEN with a new token in time.',
+  },
+  'gateway:websocket.session.closed': {
+    status: 403,
+    description: 'The session was closed by the server; the reason is in the message.',
+  },
+  'gateway:streaming.overflow': {
+    status: 503,
+    description:
+      'The consumer read its stream too slowly and its bounded queue overflowed; the stream was closed. Read faster, filter more, or reconnect.',
+  },
+  'gateway:jwt.invalid': {
+    status: 401,
+    description:
+      'The JSON Web Token could not be verified: check its signature, issuer (configured in EGIZ_JWT_ISSUERS), exp and nbf.',
+  },
+  'gateway:jwt.subject.changed': {
+    status: 401,
+    description: 'A token sent with JWT-TOKEN must authenticate the same subject as the session.',
+  },
+  'messages:id.invalid': {
+    status: 400,
+    description: "Thing IDs are '<namespace>:<name>'.",
+    href: `${DOCS}basic-namespaces-and-names.html#namespaced-id`,
+  },
+  'messages:subject.invalid': {
+    status: 400,
+    description: 'A message subject is a non-empty URI path (RFC 3986).',
+  },
+  'messages:featureid.invalid': {
+    status: 400,
+    description: 'The feature ID of a message must be a valid feature ID.',
+  },
+  'messages:send.notallowed': {
+    status: 403,
+    description: 'Sending this message needs WRITE on its message:/ resource in the policy of the Thing.',
+  },
+  'messages:payload.toolarge': {
+    status: 413,
+    description: 'The message payload is larger than the configured limit.',
+  },
+  'acknowledgement:request.timeout': {
+    status: 408,
+    description:
+      'Try increasing the timeout and make sure that the requested acknowledgement is sent back in time.',
+    href: `${DOCS}basic-acknowledgements.html`,
+  },
+  'acknowledgement:label.invalid': {
+    status: 400,
+    description: 'Acknowledgement labels match [a-zA-Z0-9-_:]{3,100}.',
+  },
+  'acknowledgement:label.not.declared': {
+    status: 400,
+    description: 'Declare the labels a session acknowledges with ?declared-acks= when it connects.',
+  },
+  'acknowledgement:label.not.unique': {
+    status: 409,
+    description: 'Another session has declared the same acknowledgement label; labels are unique.',
+  },
+  'acknowledgement:ditto.acklabel.forbidden': {
+    status: 400,
+    description: 'twin-persisted, live-response and search-persisted are issued by Egiz itself.',
+  },
+  'acknowledgement:header.invalid': {
+    status: 400,
+    description:
+      'response-required, requested-acks and timeout contradict each other (e.g. acknowledgements with timeout 0).',
+    href: `${DOCS}basic-acknowledgements.html#interaction-between-headers`,
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -3,6 +3,7 @@
  * Parsing is strict: a malformed value stops the process at start with a message, never a guess.
  */
 import { isValidNamespace, isValidNamespacePattern, parseEntityId } from '@egiz/core';
+import { loadRealtimeConfig, type RealtimeConfig } from '../egress/realtime-config.js';
 
 export interface UserCredential {
   readonly username: string;
@@ -36,6 +37,8 @@ export interface EgizConfig {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Seed the example world on start (idempotent). */
   readonly seedExamples: boolean;
+  /** WebSocket / SSE limits and trusted JWT issuers (see egress/realtime-config.ts). */
+  readonly realtime: RealtimeConfig;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +138,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheSize: int(env, 'EGIZ_CACHE_SIZE', 100_000, 1, 10_000_000),
     sqliteSynchronous: sync,
     seedExamples: env.EGIZ_SEED_EXAMPLES === 'true',
+    realtime: loadRealtimeConfig(env, (message) => {
+      throw new ConfigError(message);
+    }),
   };
   if (production && config.defaultUsers)
     throw new ConfigError(

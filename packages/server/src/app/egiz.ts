@@ -4,9 +4,16 @@
  * folder imports concrete adapters.
  */
 import { mkdirSync } from 'node:fs';
+import {
+  compileEnforcer,
+  matchesNamespacePattern,
+  mergeNamespaceRootPolicy,
+  type PolicyJson,
+} from '@egiz/core';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Authenticator } from '../auth/authenticate.js';
+import { JwtVerifier } from '../auth/jwt/jwt-verifier.js';
 import { MemoryBus } from '../bus/memory/memory-bus.js';
 import type { EventBus } from '../bus/port.js';
 import { GroupCommitter } from '../dispatch/group-committer.js';
@@ -16,12 +23,23 @@ import { PolicyRepository } from '../dispatch/policy-repository.js';
 import { PolicyService } from '../dispatch/policy-service.js';
 import { ThingService } from '../dispatch/thing-service.js';
 import { createHttpServer } from '../edge/http/http-server.js';
+import { createThingSignalHandler, registerMessageRoutes } from '../edge/http/realtime-http.js';
+import { WsAcks } from '../edge/ws/ws-acks.js';
+import type { WsContext } from '../edge/ws/ws-context.js';
+import { WsHistory } from '../edge/ws/ws-history.js';
+import { WsLive } from '../edge/ws/ws-live.js';
+import { registerWebSocket } from '../edge/ws/ws-server.js';
+import { registerSseRoutes } from '../edge/sse/sse-routes.js';
+import { createRealtime } from '../egress/realtime.js';
 import { registerCheckPermissionsRoute } from '../edge/http/check-permissions-route.js';
 import { registerOpsRoutes } from '../edge/http/ops-routes.js';
 import { registerPoliciesRoutes } from '../edge/http/policies-routes.js';
+import { registerSearchRoutes } from '../edge/http/search-routes.js';
 import { registerThingsRoutes } from '../edge/http/things-routes.js';
 import { registerWhoamiRoute } from '../edge/http/whoami-route.js';
 import { Metrics } from '../ops/metrics.js';
+import { SearchReaders, policySubjectIds, type ReaderSource } from '../search/search-readers.js';
+import { SearchService } from '../search/search-service.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/port.js';
 import type { EgizConfig } from './config.js';
@@ -57,14 +75,40 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   const store = createStore(config.store, config.dataDir);
   const bus: EventBus = new MemoryBus();
   const metrics = new Metrics({ countThings: () => store.count('thing') });
-  const committer = new GroupCommitter(store, {
+  const policies = new PolicyRepository(store);
+  const enforcers = new PolicyEnforcers(policies, { namespaceRoots: config.namespaceRootPolicies, clock });
+  // Who may read what, for the search: the policy as it applies in a namespace (imports and
+  // namespace root policies included), from the batch being committed or from the store.
+  const readerSource: ReaderSource = async (policyId, namespace, candidate) => {
+    const json = (candidate ?? (await policies.loadLive(policyId))?.policy) as PolicyJson | undefined;
+    if (json === undefined) return undefined;
+    let policy = (await enforcers.importsOf(json)).resolve(json);
+    for (const root of config.namespaceRootPolicies) {
+      if (!root.patterns.some((p) => matchesNamespacePattern(p, namespace))) continue;
+      const rootJson = (await policies.loadLive(root.policyId))?.policy as PolicyJson | undefined;
+      if (rootJson === undefined) continue;
+      policy = mergeNamespaceRootPolicy(
+        policy,
+        root.policyId,
+        (await enforcers.importsOf(rootJson)).resolve(rootJson),
+      );
+    }
+    return {
+      enforcer: compileEnforcer(policy, { namespace, now: clock() }),
+      subjects: policySubjectIds(policy),
+    };
+  };
+  const committer = new GroupCommitter(new SearchReaders(store, readerSource), {
     onBatch: (s) => {
       metrics.commitBatchSize.observe(s.size);
       metrics.commitSeconds.observe(s.seconds);
     },
   });
-  const policies = new PolicyRepository(store);
-  const enforcers = new PolicyEnforcers(policies, { namespaceRoots: config.namespaceRootPolicies, clock });
+  const search = new SearchService({
+    store,
+    clock,
+    enforcer: (policyId, namespace) => enforcers.enforcer(policyId, namespace),
+  });
   const policyService = new PolicyService({
     store,
     bus,
@@ -96,9 +140,12 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     },
   };
 
+  const authenticator = new Authenticator({ users: config.users, preauth: config.preauth });
+  const jwt = new JwtVerifier(config.realtime.jwtIssuers);
   const http = createHttpServer({
     logger,
-    authenticator: new Authenticator({ users: config.users, preauth: config.preauth }),
+    authenticator,
+    jwt,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
   });
@@ -108,9 +155,45 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   });
   registerOpsRoutes(http, { health, metrics, devopsPassword: config.devopsPassword });
   registerWhoamiRoute(http);
-  registerThingsRoutes(http, { things, defaultNamespace: config.defaultNamespace });
+  const realtime = createRealtime({ bus, things, enforcers, metrics, logger });
+  const realtimeHttp = { things, live: realtime.live, acks: realtime.acks };
+  registerThingsRoutes(http, {
+    things,
+    defaultNamespace: config.defaultNamespace,
+    signals: createThingSignalHandler(realtimeHttp),
+  });
+  registerMessageRoutes(http, realtimeHttp);
   registerPoliciesRoutes(http, { policies: policyService });
+  registerSearchRoutes(http, { search });
   registerCheckPermissionsRoute(http, { checks: new PermissionChecks(things, enforcers) });
+
+  // Realtime: WebSocket /ws/2, SSE and HTTP messages share the egress hubs (docs/adr/0005).
+  const wsLive = new WsLive(realtime.live, { things, policies: policyService });
+  const wsContext: Omit<WsContext, 'onSessionClosed' | 'refreshToken'> = {
+    things,
+    policies: policyService,
+    fanout: realtime.fanout,
+    live: wsLive,
+    acks: new WsAcks(realtime.acks),
+    history: new WsHistory(things, realtime.fanout, clock),
+    metrics,
+    logger,
+    clock,
+    limits: config.realtime,
+  };
+  registerWebSocket(http, { authenticator, jwt, context: wsContext, accepting: () => state === 'running' });
+  registerSseRoutes(http, {
+    things,
+    fanout: realtime.fanout,
+    live: realtime.live,
+    metrics,
+    limits: config.realtime.outbox,
+    clock,
+  });
+  http.addHook('onClose', (_app, done) => {
+    realtime.stop();
+    done();
+  });
 
   let stopping: Promise<void> | undefined;
 
@@ -134,6 +217,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
         if (result.seeded)
           logger.info({ things: result.things, owner }, 'seeded the example world (namespace egiz.examples)');
       }
+      realtime.start();
       const address = await http.listen({ port: config.port, host: config.host });
       state = 'running';
       return address;

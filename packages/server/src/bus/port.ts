@@ -19,6 +19,11 @@ export type BusMessage =
       readonly event: ThingEvent;
       readonly policyId: string | undefined;
       readonly origin?: string;
+      /**
+       * Ditto headers of the command that caused the event which subscribers see on it (lower-case
+       * names): `correlation-id`, `requested-acks` (custom labels only, JSON array), `ditto-originator`.
+       */
+      readonly headers?: Readonly<Record<string, string>>;
     }
   | { readonly kind: 'policy'; readonly event: PolicyChange; readonly origin?: string };
 

@@ -44,9 +44,19 @@ export interface ExecuteOptions {
   readonly historical?: HistoricalQuery;
   /** Opaque id of the session that sent the command (realtime edges use it to avoid echoes). */
   readonly origin?: string;
+  /** Headers the events of this command carry to subscribers (correlation-id, requested-acks, ...). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const MAX_CONFLICT_RETRIES = 3;
+const HISTORY_PAGE = 500;
+
+export interface HistoryRange {
+  readonly fromRevision?: number;
+  readonly toRevision?: number;
+  readonly fromTimestamp?: string;
+  readonly toTimestamp?: string;
+}
 
 function stateFromRecord(r: EntityRecord): ThingState {
   return {
@@ -94,8 +104,9 @@ function substituteSubject(policy: JsonObject, subject: string): JsonObject {
 }
 
 function createsThing(cmd: ThingCommand, state: ThingState | undefined): boolean {
-  if (cmd.type === 'create') return true;
   const missing = state === undefined || state.deleted;
+  // CreateThing (protocol) on an existing Thing is decided (409) after enforcement, like a modify.
+  if (cmd.type === 'create') return missing;
   return missing && cmd.resource.kind === 'thing' && (cmd.type === 'modify' || cmd.type === 'merge');
 }
 
@@ -243,6 +254,42 @@ export class ThingService {
     return out;
   }
 
+  /**
+   * The journalled events of a Thing the caller may read (READ somewhere on it, by the current
+   * policy), each with the state it produced, for history streaming (SSE, WebSocket). Revisions are
+   * inclusive bounds; timestamps exclusive (as Ditto streams persisted events). Reads the journal
+   * in pages from the first revision, replaying through `evolveThing` to know each state.
+   */
+  async *history(
+    thingId: string,
+    auth: AuthContext,
+    range: HistoryRange,
+  ): AsyncGenerator<{ readonly event: ThingEvent; readonly state: ThingState }> {
+    const current = await this.load(thingId);
+    if (!current || current.deleted) throw thingNotFound(thingId);
+    authorizeRead(await this.#enforcerOf(current), auth.subjects, thingId, { kind: 'thing', pointer: [] });
+    const to = range.toRevision ?? current.revision;
+    let state: ThingState | undefined;
+    let next = 1;
+    for (;;) {
+      const page = await this.#store.journal('thing', thingId, {
+        fromRevision: next,
+        toRevision: to,
+        limit: HISTORY_PAGE,
+      });
+      for (const entry of page) {
+        const event = entry.payload as unknown as ThingEvent;
+        state = evolveThing(state, event);
+        if (event.revision < (range.fromRevision ?? 1)) continue;
+        if (range.fromTimestamp !== undefined && !(event.timestamp > range.fromTimestamp)) continue;
+        if (range.toTimestamp !== undefined && !(event.timestamp < range.toTimestamp)) return;
+        yield { event, state };
+      }
+      if (page.length < HISTORY_PAGE) return;
+      next = (page[page.length - 1] as JournalEntry).revision + 1;
+    }
+  }
+
   /** Forget a cached Thing (another node changed it). */
   evict(thingId: string): void {
     this.#cache.delete(thingId);
@@ -328,13 +375,15 @@ export class ThingService {
       }
       this.#cache.set(cmd.thingId, decision.next);
       if (createdPolicy) this.#policies.remember(createdPolicy);
-      const policyId = decision.next.thing.policyId;
+      // A deleted Thing has no policyId any more; its readers are those of the policy it had.
+      const policyId = decision.next.thing.policyId ?? state?.thing.policyId;
       for (const event of decision.events)
         published.push({
           kind: 'thing',
           event,
           policyId: typeof policyId === 'string' ? policyId : undefined,
           ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
+          ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
         });
       this.#bus.publish(published);
       return decision;

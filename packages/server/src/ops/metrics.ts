@@ -11,6 +11,15 @@ export class Metrics {
   readonly commitBatchSize: Histogram;
   readonly commitSeconds: Histogram;
   readonly things: Gauge;
+  /** Realtime edges (WebSocket, SSE): open sessions, frames out, overflows of bounded queues. */
+  readonly realtimeSessions: Gauge<'edge'>;
+  readonly realtimeFramesOut: Counter<'edge' | 'kind'>;
+  readonly realtimeOverflows: Counter<'edge'>;
+  readonly realtimeQueued: Gauge<'edge'>;
+  /** Per edge, a function counting the frames waiting in its consumers' queues (read on scrape). */
+  readonly realtimeQueueSources = new Map<string, () => number>();
+  readonly realtimeRejected: Counter<'edge' | 'reason'>;
+  readonly realtimeDeliverySeconds: Histogram;
 
   constructor(opts: { countThings: () => Promise<number>; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -47,6 +56,46 @@ export class Metrics {
       async collect() {
         this.set(await count());
       },
+    });
+    this.realtimeSessions = new Gauge({
+      name: 'egiz_realtime_sessions',
+      help: 'Open realtime sessions (WebSocket connections, SSE streams)',
+      labelNames: ['edge'],
+      registers,
+    });
+    this.realtimeFramesOut = new Counter({
+      name: 'egiz_realtime_frames_out_total',
+      help: 'Frames handed to realtime consumers by kind (event, response, error, message, ack, control)',
+      labelNames: ['edge', 'kind'],
+      registers,
+    });
+    this.realtimeOverflows = new Counter({
+      name: 'egiz_realtime_overflows_total',
+      help: 'Consumers whose bounded outbound queue overflowed (told and disconnected, never silently dropped)',
+      labelNames: ['edge'],
+      registers,
+    });
+    const queueSources = this.realtimeQueueSources;
+    this.realtimeQueued = new Gauge({
+      name: 'egiz_realtime_queued_frames',
+      help: 'Frames waiting in the bounded outbound queues of realtime consumers',
+      labelNames: ['edge'],
+      registers,
+      collect() {
+        for (const [edge, count] of queueSources) this.set({ edge }, count());
+      },
+    });
+    this.realtimeRejected = new Counter({
+      name: 'egiz_realtime_rejected_total',
+      help: 'Signals refused by a realtime edge (too many in flight, malformed, not allowed)',
+      labelNames: ['edge', 'reason'],
+      registers,
+    });
+    this.realtimeDeliverySeconds = new Histogram({
+      name: 'egiz_realtime_delivery_seconds',
+      help: 'Time from an event (its timestamp) to handing it to a consumer',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'egiz_' });
   }

@@ -32,17 +32,56 @@ export interface JournalEntry {
   readonly payload: JsonValue;
 }
 
+/**
+ * Who may READ Things governed by a Policy in one namespace (policy entries can be scoped by
+ * namespace, so the answer is per pair). The search filters on these rows; each entry replaces all
+ * rows of its pair. Subjects are classified each on its own, as `Enforcer.subjectsWith` does.
+ */
+export interface PolicyReaders {
+  readonly policyId: string;
+  readonly namespace: string;
+  /** Subjects with unrestricted READ on `thing:/`. */
+  readonly full: readonly string[];
+  /** Subjects with READ on part of the Thing only. */
+  readonly partial: readonly string[];
+  /**
+   * Subjects that revoke READ somewhere on `thing:/`: a caller holding one of them (next to a full
+   * reader) only gets the partial view, because revokes win over grants for pooled subjects.
+   */
+  readonly revoked?: readonly string[];
+}
+
 /** One entity's change in a batch. `expectedRevision` is the revision the change was decided on (0 = new row). */
 export interface Mutation {
   readonly next: EntityRecord;
   readonly expectedRevision: number;
   readonly events: readonly JournalEntry[];
+  /**
+   * The record stored at `expectedRevision`, when the caller has it at hand (a Thing's current
+   * state). Adapters diff it against `next` to update the search index without reading it back.
+   * Must be exactly what is stored at that revision; adapters read it themselves when absent.
+   */
+  readonly previous?: EntityRecord;
+  /** Replaces the search's reader rows of each (policyId, namespace) pair, if the mutation applies. */
+  readonly readers?: readonly PolicyReaders[];
 }
 
 export interface CommitResult {
   /** Indexes (into the committed array) of mutations refused because the stored revision moved on. */
   readonly conflicts: readonly number[];
 }
+
+/**
+ * A read-only query over the search index in the store's SQL dialect (compiled by search/sql).
+ * Parameter n (1-based) is `@pn` in SQLite and `$n` in PostgreSQL.
+ */
+export interface SearchQuery {
+  readonly sql: string;
+  readonly params: readonly (string | number | null)[];
+}
+
+/** Columns of a `things` row as search queries select them (`SELECT t.* ...` shaped by search/sql). */
+export type SearchRow = Readonly<Record<string, unknown>>;
 
 export interface JournalQuery {
   readonly fromRevision?: number;
@@ -75,4 +114,17 @@ export interface Store {
   count(kind: EntityKind): Promise<number>;
   /** Ids of non-deleted entities after `after` in id order (for export and maintenance). */
   listIds(kind: EntityKind, after: string | undefined, limit: number): Promise<string[]>;
+  /**
+   * Runs a search query (see search/sql). The index it reads (`thing_fields`, `search_paths`,
+   * `policy_readers` and the search columns of `things`) is written in the same transaction as the
+   * Things, so a query sees every acknowledged write.
+   */
+  search(query: SearchQuery): Promise<SearchRow[]>;
+  /**
+   * Namespaces whose reader rows for a Policy must be recomputed when it changes: those of the live
+   * Things it governs and those that have rows for it.
+   */
+  readerNamespaces(policyId: string): Promise<string[]>;
+  /** A random secret kept in the store under `name`, created on first use (the same for every node). */
+  secret(name: string): Promise<Uint8Array>;
 }

@@ -7,8 +7,11 @@
  * its own ids (`uid()`) and measures count() as a delta instead of assuming an empty store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '@egiz/core';
-import type { EntityKind, EntityRecord, JournalEntry, Mutation, Store } from './port.js';
+import { parseRql, type JsonObject, type JsonValue } from '@egiz/core';
+import { searchDialect } from '../search/sql/dialects.js';
+import { pageQuery } from '../search/sql/search-sql.js';
+import { withTieBreaker } from '../search/sql/sort-keys.js';
+import type { EntityKind, EntityRecord, JournalEntry, Mutation, PolicyReaders, Store } from './port.js';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -550,6 +553,171 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.count('thing')).toBe((counts[0] ?? 0) + all.length);
         expect(await store.count('policy')).toBe((counts[1] ?? 0) + all.length);
         expect(await store.get('thing', `' OR '1'='1`)).toBeUndefined();
+      });
+    });
+
+    describe('search index', () => {
+      const SUBJECT = 'contract:reader';
+      /** Ids of live Things in `ns` matching `filter` that SUBJECT reads in full (as the search asks). */
+      async function found(
+        ns: string,
+        filter: string,
+        subjects: readonly string[] = [SUBJECT],
+      ): Promise<string[]> {
+        const rows = await store.search(
+          pageQuery(searchDialect(store.dialect), {
+            filter: parseRql(filter),
+            namespaces: [ns],
+            subjects,
+            visibility: 'full',
+            now: new Date(BASE),
+            sort: withTieBreaker([]),
+            after: undefined,
+            limit: 1000,
+          }),
+        );
+        return rows.map((r) => r.id as string);
+      }
+      const readers = (ns: string, full: readonly string[] = [SUBJECT]): PolicyReaders => ({
+        policyId: `${ns}:policy`,
+        namespace: ns,
+        full,
+        partial: [],
+      });
+      const thing = (
+        ns: string,
+        name: string,
+        revision: number,
+        attributes: JsonObject,
+        o: RecordOptions = {},
+      ) => rec('thing', `${ns}:${name}`, revision, { policyId: `${ns}:policy`, attributes }, o);
+      let n = 0;
+      const ns = () => `contract.search${RUN}x${++n}`;
+
+      it('follows creations, updates, deletions and re-creations of Things', async () => {
+        const space = ns();
+        const a = thing(space, 'a', 1, { x: 1, tags: ['p', 'q'] });
+        await commitAll([{ next: a, expectedRevision: 0, events: [], readers: [readers(space)] }]);
+        expect(await found(space, 'eq(attributes/x,1)')).toStrictEqual([a.id]);
+        expect(await found(space, 'eq(attributes/tags,"q")')).toStrictEqual([a.id]);
+
+        const a2 = thing(space, 'a', 2, { x: 2, tags: ['p'] });
+        await commitAll([{ next: a2, expectedRevision: 1, events: [] }]);
+        expect(await found(space, 'eq(attributes/x,1)')).toStrictEqual([]);
+        expect(await found(space, 'eq(attributes/x,2)')).toStrictEqual([a.id]);
+        expect(await found(space, 'eq(attributes/tags,"q")')).toStrictEqual([]);
+
+        // `previous` handed in by the caller gives the same index as one the adapter reads itself.
+        const a3 = thing(space, 'a', 3, { x: 3, y: 'new' });
+        await commitAll([{ next: a3, expectedRevision: 2, events: [], previous: a2 }]);
+        expect(await found(space, 'and(eq(attributes/x,3),eq(attributes/y,"new"))')).toStrictEqual([a.id]);
+        expect(await found(space, 'exists(attributes/tags)')).toStrictEqual([]);
+
+        await commitAll([
+          { next: thing(space, 'a', 4, {}, { deleted: true }), expectedRevision: 3, events: [] },
+        ]);
+        expect(await found(space, 'exists(attributes)')).toStrictEqual([]);
+        expect(await found(space, 'exists(thingId)')).toStrictEqual([]);
+
+        await commitAll([{ next: thing(space, 'a', 5, { x: 5 }), expectedRevision: 4, events: [] }]);
+        expect(await found(space, 'exists(attributes/x)')).toStrictEqual([a.id]);
+        expect(await found(space, 'eq(attributes/x,3)')).toStrictEqual([]);
+      });
+
+      it('applies several writes of one Thing in a batch in order, and nothing of a conflict', async () => {
+        const space = ns();
+        const id = `${space}:b`;
+        await commitAll([
+          {
+            next: thing(space, 'b', 1, { v: 'one' }),
+            expectedRevision: 0,
+            events: [],
+            readers: [readers(space)],
+          },
+          { next: thing(space, 'b', 2, { v: 'two' }), expectedRevision: 1, events: [] },
+          { next: thing(space, 'b', 3, { v: 'three', w: true }), expectedRevision: 2, events: [] },
+        ]);
+        expect(await found(space, 'exists(attributes/v)')).toStrictEqual([id]);
+        expect(await found(space, 'in(attributes/v,"one","two")')).toStrictEqual([]);
+        expect(await found(space, 'eq(attributes/w,true)')).toStrictEqual([id]);
+        const stale = await store.commit([
+          { next: thing(space, 'b', 3, { v: 'stale' }), expectedRevision: 2, events: [] },
+        ]);
+        expect(stale).toStrictEqual({ conflicts: [0] });
+        expect(await found(space, 'eq(attributes/v,"stale")')).toStrictEqual([]);
+        expect(await found(space, 'eq(attributes/v,"three")')).toStrictEqual([id]);
+      });
+
+      it('a failing batch leaves the index as it was', async () => {
+        const space = ns();
+        const ok = thing(space, 'ok', 1, { v: 1 });
+        await commitAll([
+          { next: ok, expectedRevision: 0, events: [ev('thing', ok.id, 1)], readers: [readers(space)] },
+        ]);
+        await expect(
+          store.commit([
+            { next: thing(space, 'new', 1, { v: 1 }), expectedRevision: 0, events: [] },
+            { next: thing(space, 'ok', 2, { v: 2 }), expectedRevision: 1, events: [ev('thing', ok.id, 1)] },
+          ]),
+        ).rejects.toThrow();
+        expect(await found(space, 'exists(attributes/v)')).toStrictEqual([ok.id]);
+        expect(await found(space, 'eq(attributes/v,2)')).toStrictEqual([]);
+      });
+
+      it('replaces reader rows per (policy, namespace) and lists the namespaces of a policy', async () => {
+        const space = ns();
+        const t = thing(space, 'r', 1, { v: 1 });
+        await commitAll([
+          { next: t, expectedRevision: 0, events: [], readers: [readers(space, ['s:1', 's:2'])] },
+        ]);
+        expect(await found(space, 'exists(thingId)', ['s:2'])).toStrictEqual([t.id]);
+        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([space]);
+        // Rows ride on any mutation, here a policy's; a revoking subject hides the full view.
+        await commitAll([
+          {
+            next: rec('policy', `${space}:policy`, 1),
+            expectedRevision: 0,
+            events: [],
+            readers: [{ ...readers(space, ['s:1']), revoked: ['s:3'] }],
+          },
+        ]);
+        expect(await found(space, 'exists(thingId)', ['s:2'])).toStrictEqual([]);
+        expect(await found(space, 'exists(thingId)', ['s:1'])).toStrictEqual([t.id]);
+        expect(await found(space, 'exists(thingId)', ['s:1', 's:3'])).toStrictEqual([]);
+        // Rows of a mutation that conflicts are not written.
+        const conflict = await store.commit([
+          {
+            next: rec('policy', `${space}:policy`, 1),
+            expectedRevision: 0,
+            events: [],
+            readers: [readers(space, [])],
+          },
+        ]);
+        expect(conflict).toStrictEqual({ conflicts: [0] });
+        expect(await found(space, 'exists(thingId)', ['s:1'])).toStrictEqual([t.id]);
+        // The namespaces to recompute include those of live Things without rows yet.
+        const other = `${space}x`;
+        await commitAll([step('thing', `${other}:t`, 0, { policyId: `${space}:policy` })]);
+        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([space, other]);
+        await commitAll([
+          step('policy', `${space}:policy`, 1, {}, { deleted: true }),
+          { ...step('thing', t.id, 1, t.value), readers: [readers(space, [])] },
+          step('thing', `${other}:t`, 1, {}, { deleted: true }),
+        ]);
+        expect(await found(space, 'exists(thingId)', ['s:1'])).toStrictEqual([]);
+        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([space]);
+        await commitAll([step('thing', t.id, 2, {}, { deleted: true })]);
+        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([]);
+      });
+
+      it('keeps secrets: random, per name, and the same after a reopen', async () => {
+        const first = await store.secret('contract-a');
+        expect(first.length).toBeGreaterThanOrEqual(32);
+        expect(Buffer.from(await store.secret('contract-a')).equals(Buffer.from(first))).toBe(true);
+        expect(Buffer.from(await store.secret('contract-b')).equals(Buffer.from(first))).toBe(false);
+        await store.close();
+        await store.open();
+        expect(Buffer.from(await store.secret('contract-a')).equals(Buffer.from(first))).toBe(true);
       });
     });
 

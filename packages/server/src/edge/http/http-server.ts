@@ -8,6 +8,7 @@ import { DittoError } from '@egiz/core';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../../auth/authenticate.js';
+import type { JwtVerifier } from '../../auth/jwt/jwt-verifier.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { RawBody, parseJsonBody } from './json-body.js';
 import { sendError, toDittoError } from './reply.js';
@@ -16,6 +17,8 @@ import './request-context.js';
 export interface HttpServerOptions {
   readonly logger: Logger;
   readonly authenticator: Authenticator;
+  /** Verifies `Authorization: Bearer <jwt>` when issuers are configured. */
+  readonly jwt?: JwtVerifier;
   readonly metrics: Metrics;
   readonly maxBodyBytes: number;
 }
@@ -75,6 +78,25 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
         authorization: request.headers.authorization,
         preAuthenticated: typeof pre === 'string' ? pre : undefined,
       });
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (!auth && bearer !== undefined && opts.jwt?.enabled) {
+        opts.jwt.verify(bearer).then(
+          (verified) => {
+            request.auth = verified.auth;
+            done();
+          },
+          (e: unknown) => {
+            void reply.header('www-authenticate', 'Bearer realm="EGIZ"');
+            sendError(
+              reply,
+              e instanceof DittoError
+                ? e
+                : new DittoError('gateway:jwt.invalid', 'The token could not be verified.'),
+            );
+          },
+        );
+        return;
+      }
       if (!auth) {
         void reply.header('www-authenticate', 'Basic realm="EGIZ"');
         sendError(

@@ -12,18 +12,21 @@ import {
   type JsonValue,
   type ThingResource,
 } from '@egiz/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ThingService } from '../../dispatch/thing-service.js';
 import type { ThingCommand, ThingCommandType } from '../../things/command.js';
 import { parseMigrationRequest } from '../../things/migrate-definition.js';
 import { parseBooleanHeader, parseCommandOptions } from '../command-options.js';
 import { RawBody, isJsonContentType, isMergePatchContentType } from './json-body.js';
 import { historicalOf, sendDecision, sendJson } from './decision-reply.js';
+import type { ThingRouteContext } from './realtime-http.js';
 import { headerLookup, pathSegments, queryParams, requireAuth } from './request-context.js';
 
 export interface ThingsRoutesDeps {
   readonly things: ThingService;
   readonly defaultNamespace: string;
+  /** Live channel and acknowledgements (realtime-http.ts); undefined answers for the plain twin path. */
+  readonly signals?: (ctx: ThingRouteContext) => Promise<FastifyReply | undefined>;
 }
 
 const METHOD_TYPES: Readonly<Record<string, ThingCommandType>> = {
@@ -188,8 +191,13 @@ export function registerThingsRoutes(app: FastifyInstance, deps: ThingsRoutesDep
         options,
       };
       const historical = historicalOf(request.method, get);
-      const decision = await deps.things.execute(cmd, auth, historical ? { historical } : {});
       const location = (request.raw.url ?? '').split('?')[0] ?? encodeThingPath(thingId, resource.pointer);
+      const handled = await deps.signals?.({ request, reply, cmd, get, historical, location });
+      if (handled) return handled;
+      const decision = await deps.things.execute(cmd, auth, {
+        ...(historical ? { historical } : {}),
+        headers: { 'correlation-id': request.correlationId, 'ditto-originator': auth.primary },
+      });
       return sendDecision(
         reply,
         decision,

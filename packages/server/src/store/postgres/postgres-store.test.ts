@@ -6,6 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client, escapeIdentifier } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRql } from '@egiz/core';
+import { searchDialect } from '../../search/sql/dialects.js';
+import { pageQuery } from '../../search/sql/search-sql.js';
+import { withTieBreaker } from '../../search/sql/sort-keys.js';
 import type { Mutation } from '../port.js';
 import { runStoreContract } from '../store-contract.testkit.js';
 import { PostgresStore } from './postgres-store.js';
@@ -72,7 +76,15 @@ describe('PostgresStore specifics', () => {
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
       [schema],
     );
-    expect(rows.map((r) => r.table_name)).toStrictEqual(['journal', 'policies', 'things']);
+    expect(rows.map((r) => r.table_name)).toStrictEqual([
+      'egiz_meta',
+      'journal',
+      'policies',
+      'policy_readers',
+      'search_paths',
+      'thing_fields',
+      'things',
+    ]);
     const path = await store.pool.query<{ search_path: string }>('SHOW search_path');
     expect(path.rows[0]?.search_path).toContain(schema);
   });
@@ -80,7 +92,8 @@ describe('PostgresStore specifics', () => {
   it('stores value, metadata and payload as jsonb and timestamps verbatim', async () => {
     const types = await store.pool.query<{ column_name: string; data_type: string }>(
       `SELECT column_name, data_type FROM information_schema.columns
-       WHERE table_schema = $1 AND column_name IN ('value', 'metadata', 'payload') ORDER BY table_name, column_name`,
+       WHERE table_schema = $1 AND table_name IN ('things', 'policies', 'journal')
+         AND column_name IN ('value', 'metadata', 'payload') ORDER BY table_name, column_name`,
       [schema],
     );
     expect(new Set(types.rows.map((r) => r.data_type))).toStrictEqual(new Set(['jsonb']));
@@ -151,6 +164,63 @@ describe('PostgresStore specifics', () => {
       expect((await store.journal('thing', a)).map((e) => e.revision)).toStrictEqual([1]);
     } finally {
       await other.end();
+    }
+  });
+
+  it('gives a store made before search its search columns and index, keeping every Thing', async () => {
+    const old = freshSchema();
+    const client = new Client({ connectionString: URL });
+    await client.connect();
+    const q = escapeIdentifier(old);
+    try {
+      await client.query(`CREATE SCHEMA ${q}`);
+      for (const table of ['things', 'policies'])
+        await client.query(`CREATE TABLE ${q}.${table} (id text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL,
+          deleted boolean NOT NULL DEFAULT false, created text NOT NULL, modified text NOT NULL, value jsonb NOT NULL, metadata jsonb)`);
+      await client.query(`CREATE TABLE ${q}.journal (kind text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+        revision bigint NOT NULL, ts text COLLATE "C" NOT NULL, type text NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (kind, id, revision))`);
+      await client.query(`INSERT INTO ${q}.things VALUES ('old.ns:a', 3, false, 't1', 't2', $1, NULL)`, [
+        JSON.stringify({ thingId: 'old.ns:a', policyId: 'old.ns:p', attributes: { x: 7 } }),
+      ]);
+    } finally {
+      await client.end();
+    }
+    const upgraded = new PostgresStore({ connectionString: URL, schema: old });
+    await upgraded.open();
+    try {
+      expect((await upgraded.get('thing', 'old.ns:a'))?.revision).toBe(3);
+      await upgraded.commit([
+        {
+          next: {
+            kind: 'policy',
+            id: 'old.ns:p',
+            revision: 1,
+            deleted: false,
+            created: 't',
+            modified: 't',
+            value: {},
+          },
+          expectedRevision: 0,
+          events: [],
+          readers: [{ policyId: 'old.ns:p', namespace: 'old.ns', full: ['s:1'], partial: [] }],
+        },
+      ]);
+      const rows = await upgraded.search(
+        pageQuery(searchDialect('postgres'), {
+          filter: parseRql('eq(attributes/x,7)'),
+          namespaces: undefined,
+          subjects: ['s:1'],
+          visibility: 'full',
+          now: new Date(),
+          sort: withTieBreaker([]),
+          after: undefined,
+          limit: 10,
+        }),
+      );
+      expect(rows.map((r) => r.id)).toStrictEqual(['old.ns:a']);
+    } finally {
+      await upgraded.close();
+      await dropSchema(old);
     }
   });
 

@@ -3,6 +3,7 @@
  * write is guarded by optimistic concurrency on the entity revision (DESIGN.md §6). A batch costs one
  * round trip when each entity appears once in it (see statements.ts), and one transaction always.
  */
+import { randomBytes } from 'node:crypto';
 import {
   DatabaseError,
   Pool,
@@ -19,10 +20,13 @@ import type {
   JournalEntry,
   JournalQuery,
   Mutation,
+  SearchQuery,
+  SearchRow,
   Store,
 } from '../port.js';
 import { commitRounds, type IndexedMutation } from './commit-rounds.js';
 import { hasUnstorableText } from './jsonb-text.js';
+import { PostgresSearchIndex } from './search-index.js';
 import { SCHEMA_LOCK_KEY, postgresSchema } from './schema.js';
 import { statements, type Statements } from './statements.js';
 
@@ -83,13 +87,16 @@ function toEntry(row: JournalRow): JournalEntry {
   };
 }
 
-/** A round as the four jsonb parameters of the commit statement (see statements.ts). */
-function roundParams(round: readonly IndexedMutation[]): string[] {
+/** A round as the seven jsonb parameters of the commit statement (see statements.ts). */
+function roundParams(round: readonly IndexedMutation[], index: PostgresSearchIndex): string[] {
   const rows: unknown[] = [];
   const events: unknown[] = [];
+  const fields: unknown[] = [];
+  const readerPairs: unknown[] = [];
+  const readers: unknown[] = [];
   // Maps, not object literals: an id such as `__proto__` must become a key like any other.
   const positions: Record<EntityKind, Map<string, number>> = { thing: new Map(), policy: new Map() };
-  round.forEach(({ mutation: { next, expectedRevision, events: journal } }, p) => {
+  round.forEach(({ mutation: { next, expectedRevision, events: journal, readers: pairs } }, p) => {
     const { kind, id, revision, deleted, created, modified, value, metadata } = next;
     rows.push({
       p,
@@ -102,7 +109,13 @@ function roundParams(round: readonly IndexedMutation[]): string[] {
       modified,
       value,
       metadata,
+      ...(kind === 'thing' ? index.columns(next) : {}),
     });
+    if (kind === 'thing') fields.push(...index.fieldParams(p, next));
+    for (const entry of pairs ?? []) {
+      readerPairs.push({ p, policy_id: entry.policyId, namespace: entry.namespace });
+      readers.push(...index.readerParams(p, entry));
+    }
     events.push(
       journal.map((e) => ({
         kind: e.kind,
@@ -120,6 +133,9 @@ function roundParams(round: readonly IndexedMutation[]): string[] {
     events,
     Object.fromEntries(positions.thing),
     Object.fromEntries(positions.policy),
+    fields,
+    readerPairs,
+    readers,
   ].map((x) => JSON.stringify(x));
   if (params.some(hasUnstorableText)) {
     const bad = round.find(({ mutation }) => hasUnstorableText(JSON.stringify(mutation)));
@@ -140,12 +156,14 @@ export class PostgresStore implements Store {
   readonly #options: PostgresStoreOptions;
   readonly #prefix: string;
   readonly #sql: Statements;
+  readonly #index: PostgresSearchIndex;
   #pool: Pool | undefined;
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
     this.#prefix = options.schema === undefined ? '' : `${escapeIdentifier(options.schema)}.`;
     this.#sql = statements(this.#prefix);
+    this.#index = new PostgresSearchIndex(this.#prefix, this.#sql);
   }
 
   /** The pool, for dialect-specific readers (search); they see the store's schema on their search_path. */
@@ -191,6 +209,8 @@ export class PostgresStore implements Store {
         if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
       }
       for (const ddl of postgresSchema(this.#prefix)) await client.query(ddl);
+      // Under the same lock: one process rebuilds, the others find it done.
+      await this.#index.rebuildIfOutdated(client);
       await client.query('COMMIT');
       client.release();
     } catch (e) {
@@ -249,8 +269,10 @@ export class PostgresStore implements Store {
   async commit(mutations: readonly Mutation[]): Promise<CommitResult> {
     if (mutations.length === 0) return { conflicts: [] };
     const rounds = commitRounds(mutations);
+    // New paths get their ids first (in their own statement: a path id is harmless if the batch fails).
+    await this.#index.internPaths(this.pool, mutations);
     // Serialised (and checked) before any connection is taken: a bad value fails fast, writes nothing.
-    const params = rounds.map(roundParams);
+    const params = rounds.map((round) => roundParams(round, this.#index));
     for (let attempt = 1; ; attempt++) {
       try {
         const [only] = params;
@@ -319,5 +341,22 @@ export class PostgresStore implements Store {
   async listIds(kind: EntityKind, after: string | undefined, limit: number): Promise<string[]> {
     const rows = await this.#query<{ id: string }>(this.#sql.listIds[kind], [after ?? '', limitOrAll(limit)]);
     return rows.map((r) => r.id);
+  }
+
+  async search(query: SearchQuery): Promise<SearchRow[]> {
+    return this.#query<SearchRow>(query.sql, query.params);
+  }
+
+  async readerNamespaces(policyId: string): Promise<string[]> {
+    const rows = await this.#query<{ namespace: string }>(this.#sql.readerNamespaces, [policyId]);
+    return rows.map((r) => r.namespace);
+  }
+
+  async secret(name: string): Promise<Uint8Array> {
+    const key = `secret:${name}`;
+    await this.#query(this.#sql.putMeta, [key, randomBytes(32).toString('base64')]);
+    const [row] = await this.#query<{ value: string }>(this.#sql.getMeta, [key]);
+    if (!row) throw new Error(`secret '${name}' could not be stored`);
+    return new Uint8Array(Buffer.from(row.value, 'base64'));
   }
 }

@@ -6,10 +6,18 @@
  * transaction, however large the batch.
  *
  * Parameters, all jsonb: $1 the rows `[{p, kind, id, expected, revision, deleted, created, modified,
- * value, metadata?}]`, $2 the events per position `[[{kind, id, revision, ts, type, payload}], ...]`,
- * $3 and $4 maps from thing id and policy id to position. The maps replace a join between RETURNING
- * and the input: the planner guesses ~1 row for a data-modifying CTE and picks a nested loop, which
- * is quadratic in the batch size (INSERT ... RETURNING cannot name its source row, UPDATE can).
+ * value, metadata?, namespace?, policy_id?}]`, $2 the events per position `[[{kind, id, revision, ts,
+ * type, payload}], ...]`, $3 and $4 maps from thing id and policy id to position. The maps replace a
+ * join between RETURNING and the input: the planner guesses ~1 row for a data-modifying CTE and picks
+ * a nested loop, which is quadratic in the batch size (INSERT ... RETURNING cannot name its source
+ * row, UPDATE can).
+ *
+ * The search index rides along: $5 holds every field row of each Thing written (`[{p, pid, kind, num,
+ * str, fold}]`); rows of an applied Thing that are not among them are deleted, missing ones inserted.
+ * Sending the full set instead of a diff keeps the index exact whatever was stored before (another
+ * node may have written the Thing), at the price of a larger parameter. $6 names the (policy,
+ * namespace) pairs whose reader rows are replaced and $7 holds their new rows, each applied only
+ * when its mutation is (the last applied mutation of a round wins per pair).
  */
 import type { EntityKind } from '../port.js';
 
@@ -19,20 +27,73 @@ const COLUMNS = 'id, revision, deleted, created, modified, value, metadata';
 
 function writes(prefix: string, kind: EntityKind, positions: string): string {
   const table = `${prefix}${TABLE[kind]}`;
+  // Things also keep their search columns and hand back their index key.
+  const thing = kind === 'thing';
+  const columns = thing ? `${COLUMNS}, namespace, policy_id` : COLUMNS;
+  const set = thing ? ', namespace = m.namespace, policy_id = m.policy_id' : '';
   return `
   ins_${kind} AS (
-    INSERT INTO ${table} AS t (${COLUMNS})
-    SELECT ${COLUMNS} FROM m WHERE m.kind = '${kind}' AND m.expected = 0
+    INSERT INTO ${table} AS t (${columns})
+    SELECT ${columns} FROM m WHERE m.kind = '${kind}' AND m.expected = 0
     ON CONFLICT (id) DO NOTHING
-    RETURNING (${positions}::jsonb ->> t.id)::int4 AS p
+    RETURNING (${positions}::jsonb ->> t.id)::int4 AS p${thing ? ', t.tid' : ''}
   ),
   upd_${kind} AS (
     UPDATE ${table} AS t
     SET revision = m.revision, deleted = m.deleted, created = m.created, modified = m.modified,
-        value = m.value, metadata = m.metadata
+        value = m.value, metadata = m.metadata${set}
     FROM m
     WHERE m.kind = '${kind}' AND m.expected <> 0 AND t.id = m.id AND t.revision = m.expected
-    RETURNING m.p
+    RETURNING m.p${thing ? ', t.tid' : ''}
+  ),`;
+}
+
+function searchIndexWrites(prefix: string): string {
+  const fields = `${prefix}thing_fields`;
+  const readers = `${prefix}policy_readers`;
+  // IS NOT DISTINCT FROM: null, empty and opaque rows have neither num nor str.
+  const same = (a: string, b: string) =>
+    `${a}.pid = ${b}.pid AND ${a}.kind = ${b}.kind AND ${a}.num IS NOT DISTINCT FROM ${b}.num AND ${a}.str IS NOT DISTINCT FROM ${b}.str`;
+  return `
+  fnew AS MATERIALIZED (
+    SELECT d.tid, x.pid, x.kind, x.num, x.str, x.fold
+    FROM done_thing d
+    JOIN jsonb_to_recordset($5::jsonb) AS x(p int4, pid int4, kind int2, num float8, str text, fold text)
+      ON x.p = d.p
+  ),
+  fdel AS (
+    DELETE FROM ${fields} f USING done_thing d
+    WHERE f.tid = d.tid AND NOT EXISTS (SELECT 1 FROM fnew n WHERE n.tid = f.tid AND ${same('n', 'f')})
+  ),
+  fins AS (
+    INSERT INTO ${fields} (tid, pid, kind, num, str, fold)
+    SELECT n.tid, n.pid, n.kind, n.num, n.str, n.fold FROM fnew n
+    WHERE NOT EXISTS (SELECT 1 FROM ${fields} f WHERE f.tid = n.tid AND ${same('f', 'n')})
+  ),
+  rpairs AS MATERIALIZED (
+    SELECT DISTINCT ON (x.policy_id, x.namespace) x.policy_id, x.namespace, x.p
+    FROM jsonb_to_recordset($6::jsonb) AS x(p int4, policy_id text, namespace text)
+    JOIN done d ON d.p = x.p
+    ORDER BY x.policy_id, x.namespace, x.p DESC
+  ),
+  rnew AS MATERIALIZED (
+    SELECT y.policy_id, y.namespace, y.subject, y.access, y.revokes
+    FROM jsonb_to_recordset($7::jsonb)
+      AS y(p int4, policy_id text, namespace text, subject text, access int2, revokes int2)
+    JOIN rpairs r ON r.p = y.p AND r.policy_id = y.policy_id AND r.namespace = y.namespace
+  ),
+  rdel AS (
+    DELETE FROM ${readers} pr USING rpairs r
+    WHERE pr.policy_id = r.policy_id AND pr.namespace = r.namespace
+      AND NOT EXISTS (
+        SELECT 1 FROM rnew n
+        WHERE n.policy_id = pr.policy_id AND n.namespace = pr.namespace AND n.subject = pr.subject)
+  ),
+  rput AS (
+    INSERT INTO ${readers} (policy_id, namespace, subject, access, revokes)
+    SELECT policy_id, namespace, subject, access, revokes FROM rnew
+    ON CONFLICT (policy_id, namespace, subject)
+    DO UPDATE SET access = EXCLUDED.access, revokes = EXCLUDED.revokes
   ),`;
 }
 
@@ -43,6 +104,11 @@ export interface Statements {
   readonly count: Record<EntityKind, string>;
   readonly listIds: Record<EntityKind, string>;
   readonly journal: string;
+  readonly readerNamespaces: string;
+  readonly internPaths: string;
+  readonly pathIds: string;
+  readonly putMeta: string;
+  readonly getMeta: string;
 }
 
 /** All statements for tables under `prefix` (the quoted schema plus a dot, or '' for the search_path). */
@@ -57,12 +123,14 @@ export function statements(prefix: string): Statements {
 WITH m AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
     p int4, kind text, id text COLLATE "C", expected int8, revision int8, deleted boolean,
-    created text, modified text, value jsonb, metadata jsonb)
+    created text, modified text, value jsonb, metadata jsonb, namespace text, policy_id text)
 ),${writes(prefix, 'thing', '$3')}${writes(prefix, 'policy', '$4')}
-  done AS (
-    SELECT p FROM ins_thing UNION ALL SELECT p FROM upd_thing
-    UNION ALL SELECT p FROM ins_policy UNION ALL SELECT p FROM upd_policy
+  done_thing AS (
+    SELECT p, tid FROM ins_thing UNION ALL SELECT p, tid FROM upd_thing
   ),
+  done AS (
+    SELECT p FROM done_thing UNION ALL SELECT p FROM ins_policy UNION ALL SELECT p FROM upd_policy
+  ),${searchIndexWrites(prefix)}
   appended AS (
     INSERT INTO ${prefix}journal (kind, id, revision, ts, type, payload)
     SELECT e.kind, e.id, e.revision, e.ts, e.type, coalesce(e.payload, 'null'::jsonb)
@@ -77,5 +145,12 @@ SELECT p FROM done`,
     journal: `SELECT kind, id, revision, ts, type, payload FROM ${prefix}journal
       WHERE kind = $1 AND id = $2 AND revision >= $3 AND revision <= $4 AND ($5::text IS NULL OR ts <= $5::text)
       ORDER BY revision LIMIT $6`,
+    readerNamespaces: `SELECT namespace FROM ${prefix}things WHERE policy_id = $1 AND NOT deleted AND namespace IS NOT NULL
+      UNION SELECT namespace FROM ${prefix}policy_readers WHERE policy_id = $1 ORDER BY namespace`,
+    internPaths: `INSERT INTO ${prefix}search_paths (path, wild)
+      SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (path) DO NOTHING`,
+    pathIds: `SELECT pid, path FROM ${prefix}search_paths WHERE path = ANY($1::text[])`,
+    putMeta: `INSERT INTO ${prefix}egiz_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
+    getMeta: `SELECT value FROM ${prefix}egiz_meta WHERE key = $1`,
   };
 }

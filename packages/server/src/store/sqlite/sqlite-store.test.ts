@@ -1,7 +1,16 @@
-/** @module Runs the store contract against SqliteStore on a real file (WAL and fsync included). */
+/**
+ * @module Runs the store contract against SqliteStore on a real file (WAL and fsync included), and
+ * checks how it upgrades stores made before the search index (or by another index version).
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { parseRql } from '@egiz/core';
+import { searchDialect } from '../../search/sql/dialects.js';
+import { pageQuery } from '../../search/sql/search-sql.js';
+import { withTieBreaker } from '../../search/sql/sort-keys.js';
 import { runStoreContract } from '../store-contract.testkit.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -9,4 +18,114 @@ runStoreContract('sqlite (file)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'egiz-sqlite-store-'));
   const store = new SqliteStore({ path: join(dir, 'egiz.sqlite') });
   return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe('SqliteStore search index upgrades', () => {
+  const OLD_SCHEMA = [
+    `CREATE TABLE things (id TEXT NOT NULL UNIQUE, revision INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+       created TEXT NOT NULL, modified TEXT NOT NULL, value TEXT NOT NULL, metadata TEXT)`,
+    `CREATE TABLE policies (id TEXT NOT NULL UNIQUE, revision INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+       created TEXT NOT NULL, modified TEXT NOT NULL, value TEXT NOT NULL, metadata TEXT)`,
+    `CREATE TABLE journal (kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL, ts TEXT NOT NULL,
+       type TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (kind, id, revision)) WITHOUT ROWID`,
+  ];
+
+  async function withFile(body: (path: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'egiz-sqlite-upgrade-'));
+    try {
+      await body(join(dir, 'egiz.sqlite'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  const found = async (store: SqliteStore, filter: string) =>
+    (
+      await store.search(
+        pageQuery(searchDialect('sqlite'), {
+          filter: parseRql(filter),
+          namespaces: undefined,
+          subjects: ['s:1'],
+          visibility: 'full',
+          now: new Date(),
+          sort: withTieBreaker([]),
+          after: undefined,
+          limit: 100,
+        }),
+      )
+    ).map((r) => r.id);
+
+  it('gives a store made before search its search columns and index, keeping every Thing', async () => {
+    await withFile(async (path) => {
+      const old = new Database(path);
+      for (const ddl of OLD_SCHEMA) old.exec(ddl);
+      old
+        .prepare('INSERT INTO things VALUES (?, 3, 0, ?, ?, ?, NULL)')
+        .run(
+          'old.ns:a',
+          't1',
+          't2',
+          JSON.stringify({ thingId: 'old.ns:a', policyId: 'old.ns:p', attributes: { x: 7 } }),
+        );
+      old.close();
+      const store = new SqliteStore({ path });
+      await store.open();
+      try {
+        expect((await store.get('thing', 'old.ns:a'))?.revision).toBe(3);
+        await store.commit([
+          {
+            next: {
+              kind: 'policy',
+              id: 'old.ns:p',
+              revision: 1,
+              deleted: false,
+              created: 't',
+              modified: 't',
+              value: {},
+            },
+            expectedRevision: 0,
+            events: [],
+            readers: [{ policyId: 'old.ns:p', namespace: 'old.ns', full: ['s:1'], partial: [] }],
+          },
+        ]);
+        expect(await found(store, 'eq(attributes/x,7)')).toStrictEqual(['old.ns:a']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  it('rebuilds the index when it was written by another format version', async () => {
+    await withFile(async (path) => {
+      const store = new SqliteStore({ path });
+      await store.open();
+      await store.commit([
+        {
+          next: {
+            kind: 'thing',
+            id: 'v.ns:a',
+            revision: 1,
+            deleted: false,
+            created: 't',
+            modified: 't',
+            value: { thingId: 'v.ns:a', policyId: 'v.ns:p', attributes: { x: 1 } },
+          },
+          expectedRevision: 0,
+          events: [],
+          readers: [{ policyId: 'v.ns:p', namespace: 'v.ns', full: ['s:1'], partial: [] }],
+        },
+      ]);
+      store.database.exec(
+        "DELETE FROM thing_fields; UPDATE egiz_meta SET value = 'old' WHERE key = 'search_index_version'",
+      );
+      expect(await found(store, 'eq(attributes/x,1)')).toStrictEqual([]);
+      await store.close();
+      await store.open();
+      try {
+        expect(await found(store, 'eq(attributes/x,1)')).toStrictEqual(['v.ns:a']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
 });

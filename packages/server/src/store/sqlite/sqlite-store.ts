@@ -3,6 +3,7 @@
  * better-sqlite3 is synchronous; a batch of mutations costs one fsync (synchronous=FULL) however many
  * twins it carries, which is what makes group commit pay off.
  */
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { JsonObject, JsonValue } from '@egiz/core';
 import type {
@@ -12,9 +13,13 @@ import type {
   JournalEntry,
   JournalQuery,
   Mutation,
+  SearchQuery,
+  SearchRow,
   Store,
 } from '../port.js';
-import { SQLITE_SCHEMA } from './schema.js';
+import { ILIKE_FUNCTION, ilikeMatches } from '../search-index/case-folding.js';
+import { SqliteSearchIndex } from './search-index.js';
+import { SQLITE_MIGRATE_THINGS, SQLITE_SCHEMA, SQLITE_THINGS_INDEXES } from './schema.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests of pure logic. */
@@ -24,6 +29,7 @@ export interface SqliteStoreOptions {
 }
 
 interface Row {
+  tid?: number;
   id: string;
   revision: number;
   deleted: number;
@@ -82,18 +88,26 @@ function settle<T>(step: () => T): Promise<T> {
   }
 }
 
+/** Search columns of a `things` row; policies have none. */
+type SearchColumns = [namespace: string | null, policyId: string | null];
+
 function prepare(db: Database.Database) {
   const perKind = (kind: EntityKind) => {
     const t = TABLE[kind];
+    // Things also keep their search columns and hand back their index key (tid).
+    const extra = kind === 'thing' ? ', namespace, policy_id' : '';
+    const extraValues = kind === 'thing' ? ', ?, ?' : '';
+    const extraSet = kind === 'thing' ? ', namespace = ?, policy_id = ?' : '';
+    const returning = kind === 'thing' ? ' RETURNING tid' : ' RETURNING 0 AS tid';
     return {
       get: db.prepare<[string], Row>(
         `SELECT id, revision, deleted, created, modified, value, metadata FROM ${t} WHERE id = ?`,
       ),
-      insert: db.prepare(
-        `INSERT INTO ${t} (id, revision, deleted, created, modified, value, metadata) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+      insert: db.prepare<unknown[], { tid: number }>(
+        `INSERT INTO ${t} (id, revision, deleted, created, modified, value, metadata${extra}) VALUES (?, ?, ?, ?, ?, ?, ?${extraValues}) ON CONFLICT(id) DO NOTHING${returning}`,
       ),
-      update: db.prepare(
-        `UPDATE ${t} SET revision = ?, deleted = ?, created = ?, modified = ?, value = ?, metadata = ? WHERE id = ? AND revision = ?`,
+      update: db.prepare<unknown[], { tid: number }>(
+        `UPDATE ${t} SET revision = ?, deleted = ?, created = ?, modified = ?, value = ?, metadata = ?${extraSet} WHERE id = ? AND revision = ?${returning}`,
       ),
       count: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${t} WHERE deleted = 0`),
       list: db.prepare<[string, number], { id: string }>(
@@ -104,6 +118,8 @@ function prepare(db: Database.Database) {
   return {
     thing: perKind('thing'),
     policy: perKind('policy'),
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM egiz_meta WHERE key = ?'),
+    putMeta: db.prepare('INSERT INTO egiz_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING'),
     appendJournal: db.prepare(
       'INSERT INTO journal (kind, id, revision, ts, type, payload) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -117,6 +133,9 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   #db: Database.Database | undefined;
   #st: Statements | undefined;
+  #index: SqliteSearchIndex | undefined;
+  /** Prepared search statements by SQL text (the compiler produces a few shapes per filter form). */
+  #searches = new Map<string, Database.Statement<[Record<string, unknown>], SearchRow>>();
   readonly #options: SqliteStoreOptions;
 
   constructor(options: SqliteStoreOptions) {
@@ -143,8 +162,16 @@ export class SqliteStore implements Store {
         db.pragma(`synchronous = ${this.#options.synchronous ?? 'FULL'}`);
         db.pragma('busy_timeout = 5000');
         db.pragma('cache_size = -65536');
-        for (const ddl of SQLITE_SCHEMA) db.exec(ddl);
+        db.function(ILIKE_FUNCTION, { deterministic: true }, ilikeMatches);
+        db.transaction(() => {
+          for (const ddl of SQLITE_SCHEMA) db.exec(ddl);
+          const columns = db.prepare<[], { name: string }>('PRAGMA table_info(things)').all();
+          if (!columns.some((c) => c.name === 'tid')) for (const ddl of SQLITE_MIGRATE_THINGS) db.exec(ddl);
+          for (const ddl of SQLITE_THINGS_INDEXES) db.exec(ddl);
+        }).immediate();
         this.#st = prepare(db);
+        this.#index = new SqliteSearchIndex(db);
+        this.#index.rebuildIfOutdated();
       } catch (e) {
         db.close();
         throw e;
@@ -157,6 +184,8 @@ export class SqliteStore implements Store {
     const db = this.#db;
     this.#db = undefined;
     this.#st = undefined;
+    this.#index = undefined;
+    this.#searches = new Map();
     return settle(() => {
       db?.close();
     });
@@ -199,15 +228,19 @@ export class SqliteStore implements Store {
 
   #commit(mutations: readonly Mutation[]): CommitResult {
     const st = this.#statements;
+    const index = this.#searchIndex;
     const conflicts: number[] = [];
     const run = this.database.transaction(() => {
-      mutations.forEach((m, index) => {
+      mutations.forEach((m, position) => {
         const r = m.next;
         const value = JSON.stringify(r.value);
         const metadata = r.metadata ? JSON.stringify(r.metadata) : null;
-        const changed =
+        const search: SearchColumns | [] = r.kind === 'thing' ? index.columns(r) : [];
+        // Read before the write: the index diff needs what is stored at the expected revision.
+        const before = r.kind === 'thing' ? index.rowsBefore(m, (id) => this.#storedThing(id)) : undefined;
+        const applied =
           m.expectedRevision === 0
-            ? st[r.kind].insert.run(
+            ? st[r.kind].insert.get(
                 r.id,
                 r.revision,
                 r.deleted ? 1 : 0,
@@ -215,27 +248,77 @@ export class SqliteStore implements Store {
                 r.modified,
                 value,
                 metadata,
-              ).changes
-            : st[r.kind].update.run(
+                ...search,
+              )
+            : st[r.kind].update.get(
                 r.revision,
                 r.deleted ? 1 : 0,
                 r.created,
                 r.modified,
                 value,
                 metadata,
+                ...search,
                 r.id,
                 m.expectedRevision,
-              ).changes;
-        if (changed === 0) {
-          conflicts.push(index);
+              );
+        if (applied === undefined) {
+          conflicts.push(position);
           return;
         }
         for (const e of m.events)
           st.appendJournal.run(e.kind, e.id, e.revision, e.timestamp, e.type, JSON.stringify(e.payload));
+        if (before !== undefined) index.updateThing(applied.tid, before, r);
+        for (const readers of m.readers ?? []) index.replaceReaders(readers);
       });
     });
-    run();
+    try {
+      run();
+      index.committed();
+    } catch (e) {
+      index.rolledBack();
+      throw e;
+    }
     return { conflicts };
+  }
+
+  get #searchIndex(): SqliteSearchIndex {
+    if (!this.#index) throw new Error('store is not open');
+    return this.#index;
+  }
+
+  #storedThing(id: string): EntityRecord | undefined {
+    const row = this.#statements.thing.get.get(id);
+    return row ? toRecord('thing', row) : undefined;
+  }
+
+  search(query: SearchQuery): Promise<SearchRow[]> {
+    return settle(() => {
+      let statement = this.#searches.get(query.sql);
+      if (statement === undefined) {
+        statement = this.database.prepare<[Record<string, unknown>], SearchRow>(query.sql);
+        if (this.#searches.size >= 500) this.#searches.clear();
+        this.#searches.set(query.sql, statement);
+      }
+      const named: Record<string, unknown> = {};
+      query.params.forEach((value, i) => {
+        named[`p${i + 1}`] = value;
+      });
+      return statement.all(named);
+    });
+  }
+
+  readerNamespaces(policyId: string): Promise<string[]> {
+    return settle(() => this.#searchIndex.readerNamespaces(policyId));
+  }
+
+  secret(name: string): Promise<Uint8Array> {
+    return settle(() => {
+      const key = `secret:${name}`;
+      this.#statements.putMeta.run(key, randomBytes(32).toString('base64'));
+      const stored = this.#statements.getMeta.get(key);
+      if (!stored) throw new Error(`secret '${name}' could not be stored`);
+      return new Uint8Array(Buffer.from(stored.value, 'base64'));
+    });
   }
 
   journal(kind: EntityKind, id: string, q: JournalQuery = {}): Promise<JournalEntry[]> {

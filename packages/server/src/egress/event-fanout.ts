@@ -1,0 +1,290 @@
+/**
+ * @module Twin events from the bus to every subscriber that may see them. Events are handled one at
+ * a time in bus order (so each subscriber gets a twin's events in revision order). Per event: the
+ * cheap checks (namespace, ids, path, no echo to the session that caused it), then the Thing's
+ * enforcer, looked up per event (revision-checked, so a policy change applies to open streams at
+ * once), then per subscriber: READ on the event's path or below, the value cut to what it may read,
+ * enrichment from the readable Thing after the event, and the RQL filter on the event as a partial
+ * Thing merged with the enrichment (Ditto's rule). What passes goes to the subscriber's sink.
+ */
+import {
+  eventAsThing,
+  isJsonObject,
+  namespaceOf,
+  parsePointer,
+  selectFields,
+  type Enforcer,
+  type JsonObject,
+  type JsonValue,
+  type Pointer,
+  type ThingEvent,
+  type ThingState,
+} from '@egiz/core';
+import type { BusMessage, EventBus } from '../bus/port.js';
+import { StateAfterEvent } from './state-after-event.js';
+import { resolveExtraFields, selectsEntity, type StreamSelector } from './stream-selector.js';
+
+const READ = ['READ'] as const;
+
+export interface EventDelivery {
+  readonly event: ThingEvent;
+  /** The part of the event's value the subscriber may read (undefined for deletions). */
+  readonly value: JsonValue | undefined;
+  /** True when `value` was cut down by the policy. */
+  readonly partial: boolean;
+  readonly extra?: JsonObject;
+  /** Protocol headers of the event: correlation-id, requested-acks, ditto-originator. */
+  readonly headers: Readonly<Record<string, JsonValue>>;
+  /** Per-event memo shared by all sinks (e.g. the serialised envelope of the full, unenriched event). */
+  readonly shared: Map<string, unknown>;
+}
+
+export interface EventSink {
+  /** Unique per subscriber; equal to the `origin` of its own commands, which it is not sent back. */
+  readonly id: string;
+  readonly selector: StreamSelector;
+  /** The subscriber's current authorization subjects. */
+  subjects(): readonly string[];
+  deliver(delivery: EventDelivery): void;
+  /** Called when an event the subscriber selected was withheld (no READ, or the filter said no). */
+  withheld?(event: ThingEvent, headers: Readonly<Record<string, JsonValue>>): void;
+}
+
+export interface EventFanoutDeps {
+  readonly bus: EventBus;
+  readonly enforcer: (policyId: string, namespace: string) => Promise<Enforcer | undefined>;
+  readonly loadThing: (thingId: string) => Promise<ThingState | undefined>;
+  readonly onError: (error: unknown) => void;
+  /** Observes each delivery (metrics). */
+  readonly onDelivered?: (event: ThingEvent) => void;
+}
+
+/** Deep merge of enrichment over the event's partial Thing (extra wins, objects are merged). */
+function mergeObjects(base: JsonObject, over: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isJsonObject(b) && isJsonObject(v) ? mergeObjects(b, v) : v;
+  }
+  return out;
+}
+
+function eventHeaders(m: Extract<BusMessage, { kind: 'thing' }>): Readonly<Record<string, JsonValue>> {
+  const h = m.headers;
+  if (!h) return {};
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (k === 'requested-acks') {
+      try {
+        out[k] = JSON.parse(v) as JsonValue;
+      } catch {
+        out[k] = v;
+      }
+    } else out[k] = v;
+  }
+  return out;
+}
+
+/** The filter target: the event as a partial Thing (what the reader may see), enrichment, placeholders. */
+export function filterTarget(
+  event: ThingEvent,
+  value: JsonValue | undefined,
+  extra: JsonObject | undefined,
+  channel: 'twin' | 'live' = 'twin',
+): Record<string, unknown> {
+  const base = eventAsThing(value === event.value ? event : ({ ...event, value } as ThingEvent));
+  const thing = extra ? mergeObjects(base, extra) : base;
+  const ns = namespaceOf(event.thingId);
+  return {
+    ...thing,
+    _namespace: ns,
+    'topic:namespace': ns,
+    'topic:entityName': event.thingId.slice(ns.length + 1),
+    'topic:group': 'things',
+    'topic:channel': channel,
+    'topic:criterion': 'events',
+    'topic:action': event.action,
+    'resource:type': 'thing',
+    'resource:path': event.path,
+  };
+}
+
+class EventContext {
+  readonly shared = new Map<string, unknown>();
+  readonly #views = new Map<string, JsonObject | undefined>();
+  #state: Promise<ThingState | undefined> | undefined;
+
+  constructor(
+    readonly event: ThingEvent,
+    readonly pointer: Pointer,
+    readonly enforcer: Enforcer,
+    readonly headers: Readonly<Record<string, JsonValue>>,
+    private readonly stateAfter: () => Promise<ThingState | undefined>,
+  ) {}
+
+  /** The readable Thing after the event with its special fields, memoised per set of subjects. */
+  async readableThing(subjects: readonly string[]): Promise<JsonObject | undefined> {
+    const key = subjects.join('\n');
+    if (this.#views.has(key)) return this.#views.get(key);
+    this.#state ??= this.stateAfter();
+    const state = await this.#state;
+    let view: JsonObject | undefined;
+    if (state && !state.deleted) {
+      const thing = this.enforcer.hasUnrestricted('thing', '/', subjects, READ)
+        ? state.thing
+        : ((this.enforcer.view('thing', subjects, state.thing) ?? {}) as JsonObject);
+      view = {
+        ...thing,
+        thingId: state.thingId,
+        _namespace: namespaceOf(state.thingId),
+        _revision: state.revision,
+        _created: state.created,
+        _modified: state.modified,
+      };
+    }
+    this.#views.set(key, view);
+    return view;
+  }
+}
+
+export class EventFanout {
+  readonly #deps: EventFanoutDeps;
+  readonly #sinks = new Set<EventSink>();
+  readonly #states: StateAfterEvent;
+  #pending: Extract<BusMessage, { kind: 'thing' }>[] = [];
+  #head = 0;
+  #running = false;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(deps: EventFanoutDeps) {
+    this.#deps = deps;
+    this.#states = new StateAfterEvent(deps.loadThing);
+  }
+
+  start(): void {
+    this.#unsubscribe ??= this.#deps.bus.subscribe((m) => {
+      if (m.kind !== 'thing' || this.#sinks.size === 0) return;
+      this.#pending.push(m);
+      if (!this.#running) void this.#run();
+    });
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#sinks.clear();
+  }
+
+  /** Registers a sink; returns the function that removes it. */
+  add(sink: EventSink): () => void {
+    this.#sinks.add(sink);
+    return () => this.#sinks.delete(sink);
+  }
+
+  get size(): number {
+    return this.#sinks.size;
+  }
+
+  /** Events waiting to be fanned out (bounded in practice by the write rate; exposed as a metric). */
+  get backlog(): number {
+    return this.#pending.length - this.#head;
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#head < this.#pending.length) {
+        const m = this.#pending[this.#head] as Extract<BusMessage, { kind: 'thing' }>;
+        this.#pending[this.#head++] = undefined as never;
+        if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
+          this.#pending = this.#pending.slice(this.#head);
+          this.#head = 0;
+        }
+        try {
+          await this.#dispatch(m);
+        } catch (e) {
+          this.#deps.onError(e);
+        }
+      }
+      this.#pending = [];
+      this.#head = 0;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #dispatch(m: Extract<BusMessage, { kind: 'thing' }>): Promise<void> {
+    const event = m.event;
+    const namespace = namespaceOf(event.thingId);
+    const pointer = parsePointer(event.path) ?? [];
+    const candidates: EventSink[] = [];
+    for (const s of this.#sinks)
+      if (s.id !== m.origin && selectsEntity(s.selector, event.thingId, namespace, pointer))
+        candidates.push(s);
+    if (candidates.length === 0) return;
+    const headers = eventHeaders(m);
+    const enforcer = m.policyId === undefined ? undefined : await this.#deps.enforcer(m.policyId, namespace);
+    if (!enforcer) {
+      for (const s of candidates) s.withheld?.(event, headers);
+      return;
+    }
+    const ctx = new EventContext(event, pointer, enforcer, headers, () => this.#states.after(event));
+    for (const sink of candidates) {
+      if (!this.#sinks.has(sink)) continue;
+      const view = this.#view(sink, ctx);
+      const delivery = view instanceof Promise ? await view : view;
+      if (delivery) {
+        sink.deliver(delivery);
+        this.#deps.onDelivered?.(event);
+      } else sink.withheld?.(event, headers);
+    }
+  }
+
+  /**
+   * What a sink would receive of an event outside the bus (history replay): the same checks, views,
+   * enrichment (from `state`, the Thing after the event) and filter. Undefined when withheld.
+   */
+  async project(
+    sink: EventSink,
+    event: ThingEvent,
+    policyId: string,
+    state: ThingState,
+  ): Promise<EventDelivery | undefined> {
+    const namespace = namespaceOf(event.thingId);
+    const pointer = parsePointer(event.path) ?? [];
+    if (!selectsEntity(sink.selector, event.thingId, namespace, pointer)) return undefined;
+    const enforcer = await this.#deps.enforcer(policyId, namespace);
+    if (!enforcer) return undefined;
+    return await this.#view(
+      sink,
+      new EventContext(event, pointer, enforcer, {}, () => Promise.resolve(state)),
+    );
+  }
+
+  /** The sink's view of the event; synchronous unless enrichment needs the Thing. */
+  #view(sink: EventSink, ctx: EventContext): EventDelivery | undefined | Promise<EventDelivery | undefined> {
+    const { event, enforcer, pointer } = ctx;
+    const subjects = sink.subjects();
+    if (!enforcer.hasPartial('thing', pointer, subjects, READ)) return undefined;
+    let value = event.value;
+    let partial = false;
+    if (value !== undefined && !enforcer.hasUnrestricted('thing', pointer, subjects, READ)) {
+      value = enforcer.view('thing', subjects, value, pointer);
+      if (value === undefined) return undefined;
+      partial = true;
+    }
+    const selector = sink.selector;
+    const finish = (extra: JsonObject | undefined): EventDelivery | undefined => {
+      if (selector.filter && !selector.filter(filterTarget(event, value, extra))) return undefined;
+      return { event, value, partial, ...(extra ? { extra } : {}), headers: ctx.headers, shared: ctx.shared };
+    };
+    if (!selector.extraFields || event.action === 'deleted') return finish(undefined);
+    const fields = selector.extraFields;
+    return ctx.readableThing(subjects).then((thing) => {
+      if (!thing) return finish(undefined);
+      const featureId = pointer[0] === 'features' ? pointer[1] : undefined;
+      const selected = selectFields(thing, resolveExtraFields(fields, featureId));
+      return finish(Object.keys(selected).length > 0 ? selected : undefined);
+    });
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * @module The live channel (protocol-twinlive, basic-messages): messages, live commands and live
+ * events are routed, never stored. A sender is authorised against the Thing's policy (messages:
+ * WRITE on `message:<path>`, except claim messages; live commands: the same READ/WRITE as the twin
+ * command; live events: WRITE on the path), delivered to every subscriber of the stream that may
+ * READ it (the sender's own session excluded), and the first response with the same correlation-id
+ * from one of the receivers completes the request. Routing is per process: a broker-backed bus
+ * would carry these signals between nodes (see ADR 0005).
+ */
+import {
+  DittoError,
+  forwardableHeaders,
+  messageEnvelope,
+  namespaceOf,
+  parsePointer,
+  selectFields,
+  thingEventEnvelope,
+  formatTopic,
+  topicPartsOf,
+  type CommandAction,
+  type DittoEnvelope,
+  type Enforcer,
+  type JsonObject,
+  type JsonValue,
+  type MessageAddress,
+  type ProtocolHeaders,
+  type StreamKind,
+  type ThingEvent,
+  type ThingResource,
+  type ThingState,
+} from '@egiz/core';
+import type { AuthContext } from '../dispatch/auth-context.js';
+import { authorizeRead, authorizeWrite, thingNotFound } from '../dispatch/thing-enforcement.js';
+import { filterTarget } from './event-fanout.js';
+import { resolveExtraFields, selectsEntity, type StreamSelector } from './stream-selector.js';
+
+const READ = ['READ'] as const;
+const WRITE = ['WRITE'] as const;
+
+export type LiveStream = Exclude<StreamKind, 'EVENTS'>;
+
+export interface LiveSink {
+  readonly id: string;
+  readonly stream: LiveStream;
+  readonly selector: StreamSelector;
+  subjects(): readonly string[];
+  /** SSE on a mailbox: only messages of this address part (undefined fields match anything). */
+  readonly mailbox?: Partial<Omit<MessageAddress, 'thingId'>> & { readonly thingId: string };
+  /** Hands a frame to the subscriber; false when it could not take it. */
+  deliver(envelope: DittoEnvelope, kind: 'message' | 'live'): boolean;
+}
+
+export interface LiveReply {
+  readonly status: number;
+  readonly value?: JsonValue;
+  readonly headers: ProtocolHeaders;
+  /** An error response (`things/live/errors`) instead of a regular one. */
+  readonly error?: boolean;
+}
+
+export interface LiveRouterDeps {
+  readonly loadThing: (thingId: string) => Promise<ThingState | undefined>;
+  readonly enforcer: (policyId: string, namespace: string) => Promise<Enforcer | undefined>;
+}
+
+interface Pending {
+  readonly kind: 'message' | 'command';
+  readonly recipients: ReadonlySet<string>;
+  readonly resolve: (reply: LiveReply | undefined) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface MessageRequest {
+  readonly address: MessageAddress;
+  readonly value?: JsonValue;
+  readonly headers: ProtocolHeaders;
+  readonly correlationId: string;
+  readonly auth: AuthContext;
+  /** The sending session, which does not receive its own message. */
+  readonly origin?: string;
+  /** 0 = fire and forget. */
+  readonly timeoutMs: number;
+}
+
+export interface LiveCommandRequest {
+  readonly thingId: string;
+  readonly action: Exclude<CommandAction, 'migrate' | 'create'> | 'create';
+  readonly path: string;
+  readonly resource: ThingResource;
+  readonly value?: JsonValue;
+  readonly headers: ProtocolHeaders;
+  readonly correlationId: string;
+  readonly auth: AuthContext;
+  readonly origin?: string;
+  readonly timeoutMs: number;
+}
+
+export class LiveRouter {
+  readonly #deps: LiveRouterDeps;
+  readonly #sinks = new Set<LiveSink>();
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(deps: LiveRouterDeps) {
+    this.#deps = deps;
+  }
+
+  add(sink: LiveSink): () => void {
+    this.#sinks.add(sink);
+    return () => this.#sinks.delete(sink);
+  }
+
+  async #context(thingId: string): Promise<{ state: ThingState; enforcer: Enforcer }> {
+    const state = await this.#deps.loadThing(thingId);
+    const policyId = state && !state.deleted ? state.thing.policyId : undefined;
+    const enforcer =
+      typeof policyId === 'string' ? await this.#deps.enforcer(policyId, namespaceOf(thingId)) : undefined;
+    if (!state || !enforcer) throw thingNotFound(thingId);
+    return { state, enforcer };
+  }
+
+  /** The readable Thing of a subscriber (for extraFields of live signals). */
+  #extra(
+    sink: LiveSink,
+    ctx: { state: ThingState; enforcer: Enforcer },
+    featureId: string | undefined,
+  ): JsonObject | undefined {
+    const fields = sink.selector.extraFields;
+    if (!fields) return undefined;
+    const subjects = sink.subjects();
+    const thing = ctx.enforcer.hasUnrestricted('thing', '/', subjects, READ)
+      ? ctx.state.thing
+      : ((ctx.enforcer.view('thing', subjects, ctx.state.thing) ?? {}) as JsonObject);
+    const selected = selectFields(
+      { ...thing, thingId: ctx.state.thingId, _revision: ctx.state.revision, _modified: ctx.state.modified },
+      resolveExtraFields(fields, featureId),
+    );
+    return Object.keys(selected).length > 0 ? selected : undefined;
+  }
+
+  /**
+   * Sends a message; resolves with the first reply, or undefined for fire-and-forget. Throws 404
+   * when the Thing is unknown to the sender, 403 when it may not send this message, and the
+   * acknowledgement timeout (408) when nobody answers in time.
+   */
+  async sendMessage(req: MessageRequest): Promise<LiveReply | undefined> {
+    const ctx = await this.#context(req.address.thingId);
+    const subjects = req.auth.subjects;
+    const resource = `${req.address.featureId !== undefined ? `/features/${req.address.featureId}` : ''}/${req.address.mailbox}/messages/${req.address.subject}`;
+    const claim =
+      req.address.subject === 'claim' &&
+      req.address.featureId === undefined &&
+      req.address.mailbox === 'inbox';
+    if (!claim && !ctx.enforcer.hasUnrestricted('message', resource, subjects, WRITE)) {
+      if (
+        !ctx.enforcer.hasPartial('thing', '/', subjects, READ) &&
+        !ctx.enforcer.hasPartial('message', '/', subjects, WRITE)
+      )
+        throw thingNotFound(req.address.thingId);
+      throw new DittoError(
+        'messages:send.notallowed',
+        `You may not send the message '${req.address.subject}' to the Thing '${req.address.thingId}': it needs WRITE on message:${resource}.`,
+      );
+    }
+    const headers: JsonObject = {
+      ...forwardableHeaders(req.headers),
+      'correlation-id': req.correlationId,
+      'ditto-originator': req.auth.primary,
+    };
+    const recipients = new Set<string>();
+    const ns = namespaceOf(req.address.thingId);
+    for (const sink of this.#sinks) {
+      if (sink.stream !== 'MESSAGES' || sink.id === req.origin) continue;
+      if (!selectsEntity(sink.selector, req.address.thingId, ns)) continue;
+      if (sink.mailbox && !matchesMailbox(sink.mailbox, req.address)) continue;
+      if (!ctx.enforcer.hasUnrestricted('message', resource, sink.subjects(), READ)) continue;
+      const extra = this.#extra(sink, ctx, req.address.featureId);
+      if (sink.selector.filter && !sink.selector.filter(messageTarget(req.address, extra))) continue;
+      const envelope = messageEnvelope({
+        address: req.address,
+        ...(req.value !== undefined ? { value: req.value } : {}),
+        headers,
+      });
+      if (sink.deliver(extra ? { ...envelope, extra } : envelope, 'message')) recipients.add(sink.id);
+    }
+    if (req.timeoutMs === 0) return undefined;
+    return this.#await(req.correlationId, 'message', recipients, req.timeoutMs);
+  }
+
+  /** Routes a live command to LIVE_COMMANDS subscribers; resolves with the device's response (undefined on timeout). */
+  async sendCommand(req: LiveCommandRequest): Promise<LiveReply | undefined> {
+    const ctx = await this.#context(req.thingId);
+    const subjects = req.auth.subjects;
+    const cmd = {
+      type: req.action === 'create' ? ('modify' as const) : req.action,
+      thingId: req.thingId,
+      resource: req.resource,
+      ...(req.value !== undefined ? { value: req.value } : {}),
+      options: {},
+    };
+    if (req.action === 'retrieve') authorizeRead(ctx.enforcer, subjects, req.thingId, req.resource);
+    else authorizeWrite(ctx.enforcer, subjects, cmd);
+    const headers: JsonObject = {
+      ...forwardableHeaders(req.headers),
+      'correlation-id': req.correlationId,
+      'ditto-originator': req.auth.primary,
+    };
+    const pointer = parsePointer(req.path) ?? [];
+    const recipients = new Set<string>();
+    const ns = namespaceOf(req.thingId);
+    for (const sink of this.#sinks) {
+      if (sink.stream !== 'LIVE_COMMANDS' || sink.id === req.origin) continue;
+      if (!selectsEntity(sink.selector, req.thingId, ns, pointer)) continue;
+      if (!ctx.enforcer.hasPartial('thing', pointer, sink.subjects(), READ)) continue;
+      const extra = this.#extra(sink, ctx, pointer[0] === 'features' ? pointer[1] : undefined);
+      const envelope: DittoEnvelope = {
+        topic: formatTopic({
+          ...topicPartsOf(req.thingId),
+          group: 'things',
+          channel: 'live',
+          criterion: 'commands',
+          action: req.action,
+        }),
+        headers,
+        path: req.path,
+        ...(req.value !== undefined ? { value: req.value } : {}),
+        ...(extra ? { extra } : {}),
+      };
+      if (sink.deliver(envelope, 'live')) recipients.add(sink.id);
+    }
+    if (req.timeoutMs === 0) return undefined;
+    return this.#await(req.correlationId, 'command', recipients, req.timeoutMs);
+  }
+
+  /** A live event from a device: WRITE on its path needed; delivered to LIVE_EVENTS subscribers that may READ it. */
+  async publishEvent(
+    e: {
+      thingId: string;
+      action: ThingEvent['action'];
+      path: string;
+      value?: JsonValue;
+      headers: ProtocolHeaders;
+      timestamp?: string;
+      revision?: number;
+    },
+    auth: AuthContext,
+    origin: string | undefined,
+  ): Promise<void> {
+    const ctx = await this.#context(e.thingId);
+    const pointer = parsePointer(e.path) ?? [];
+    if (!ctx.enforcer.hasUnrestricted('thing', pointer, auth.subjects, WRITE))
+      throw new DittoError(
+        'things:thing.notmodifiable',
+        `You may not send live events for '${e.path}' of the Thing '${e.thingId}': it needs WRITE there.`,
+      );
+    const event: ThingEvent = {
+      type: `things.events:live${e.action}`,
+      action: e.action,
+      thingId: e.thingId,
+      path: e.path,
+      ...(e.value !== undefined ? { value: e.value } : {}),
+      revision: e.revision ?? ctx.state.revision,
+      timestamp: e.timestamp ?? new Date().toISOString(),
+    };
+    const headers = { ...forwardableHeaders(e.headers), 'ditto-originator': auth.primary };
+    const ns = namespaceOf(e.thingId);
+    for (const sink of this.#sinks) {
+      if (sink.stream !== 'LIVE_EVENTS' || sink.id === origin) continue;
+      if (!selectsEntity(sink.selector, e.thingId, ns, pointer)) continue;
+      const subjects = sink.subjects();
+      if (!ctx.enforcer.hasPartial('thing', pointer, subjects, READ)) continue;
+      let value = event.value;
+      if (value !== undefined && !ctx.enforcer.hasUnrestricted('thing', pointer, subjects, READ)) {
+        value = ctx.enforcer.view('thing', subjects, value, pointer);
+        if (value === undefined) continue;
+      }
+      const extra = this.#extra(sink, ctx, pointer[0] === 'features' ? pointer[1] : undefined);
+      if (sink.selector.filter && !sink.selector.filter(filterTarget(event, value, extra, 'live'))) continue;
+      sink.deliver(
+        thingEventEnvelope(event, {
+          channel: 'live',
+          headers,
+          ...(value !== undefined ? { value } : {}),
+          ...(extra ? { extra } : {}),
+        }),
+        'live',
+      );
+    }
+  }
+
+  /** A response (message with status, live command response or error) from a subscriber. */
+  respond(responder: string, correlationId: string | undefined, reply: LiveReply): boolean {
+    if (correlationId === undefined) return false;
+    const p = this.#pending.get(correlationId);
+    if (!p || !p.recipients.has(responder)) return false;
+    clearTimeout(p.timer);
+    this.#pending.delete(correlationId);
+    p.resolve(reply);
+    return true;
+  }
+
+  #await(
+    correlationId: string,
+    kind: Pending['kind'],
+    recipients: ReadonlySet<string>,
+    timeoutMs: number,
+  ): Promise<LiveReply | undefined> {
+    if (this.#pending.has(correlationId))
+      throw new DittoError(
+        'gateway:header.invalid',
+        `A live request with the correlation-id '${correlationId}' is in flight already; use a unique correlation-id.`,
+      );
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(correlationId);
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref();
+      this.#pending.set(correlationId, { kind, recipients, resolve, timer });
+    });
+  }
+
+  /** Resolves every waiting request as timed out (shutdown). */
+  close(): void {
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      this.#pending.delete(id);
+      p.resolve(undefined);
+    }
+    this.#sinks.clear();
+  }
+}
+
+function matchesMailbox(filter: NonNullable<LiveSink['mailbox']>, a: MessageAddress): boolean {
+  if (filter.thingId !== a.thingId) return false;
+  if (filter.mailbox !== undefined && filter.mailbox !== a.mailbox) return false;
+  if (filter.featureId !== a.featureId) return false;
+  if (filter.subject !== undefined && filter.subject !== a.subject) return false;
+  return true;
+}
+
+function messageTarget(a: MessageAddress, extra: JsonObject | undefined): Record<string, unknown> {
+  const ns = namespaceOf(a.thingId);
+  return {
+    ...(extra ?? {}),
+    thingId: a.thingId,
+    _namespace: ns,
+    'topic:namespace': ns,
+    'topic:entityName': a.thingId.slice(ns.length + 1),
+    'topic:group': 'things',
+    'topic:channel': 'live',
+    'topic:criterion': 'messages',
+    'topic:action': a.subject,
+    'topic:subject': a.subject,
+    'resource:type': 'message',
+    'resource:path': `${a.featureId !== undefined ? `/features/${a.featureId}` : ''}/${a.mailbox}/messages/${a.subject}`,
+  };
+}

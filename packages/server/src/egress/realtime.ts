@@ -1,0 +1,51 @@
+/**
+ * @module The egress hubs one process shares between its realtime edges: the event fan-out (bus ->
+ * subscribers), the live router (messages, live commands and events) and the acknowledgement
+ * coordinator. Built by the composition root, started with it and stopped when Egiz stops.
+ */
+import type { Logger } from 'pino';
+import type { EventBus } from '../bus/port.js';
+import type { PolicyEnforcers } from '../dispatch/policy-enforcers.js';
+import type { ThingService } from '../dispatch/thing-service.js';
+import type { Metrics } from '../ops/metrics.js';
+import { AckCoordinator } from './ack-coordinator.js';
+import { EventFanout } from './event-fanout.js';
+import { LiveRouter } from './live-router.js';
+
+export interface Realtime {
+  readonly fanout: EventFanout;
+  readonly live: LiveRouter;
+  readonly acks: AckCoordinator;
+  start(): void;
+  stop(): void;
+}
+
+export function createRealtime(deps: {
+  readonly bus: EventBus;
+  readonly things: ThingService;
+  readonly enforcers: PolicyEnforcers;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}): Realtime {
+  const enforcer = (policyId: string, namespace: string) => deps.enforcers.enforcer(policyId, namespace);
+  const loadThing = (thingId: string) => deps.things.load(thingId);
+  const fanout = new EventFanout({
+    bus: deps.bus,
+    enforcer,
+    loadThing,
+    onError: (err) => deps.logger.error({ err }, 'event fan-out failed for an event'),
+  });
+  const live = new LiveRouter({ loadThing, enforcer });
+  const acks = new AckCoordinator();
+  return {
+    fanout,
+    live,
+    acks,
+    start: () => fanout.start(),
+    stop: () => {
+      fanout.stop();
+      live.close();
+      acks.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * @module The search columns of a `things` row, derived from the record: the namespace (part of the
+ * id) and the policy id, which the search filters and joins with the reader rows.
+ */
+import { namespaceOf } from '@egiz/core';
+import type { EntityRecord, PolicyReaders } from '../port.js';
+
+export function thingNamespace(record: EntityRecord): string {
+  return namespaceOf(record.id);
+}
+
+export function thingPolicyId(record: EntityRecord): string | null {
+  const policyId = record.value.policyId;
+  return !record.deleted && typeof policyId === 'string' ? policyId : null;
+}
+
+/** 2 = unrestricted READ, 1 = partial READ, 0 = none (a row kept only for its revoke flag). */
+export type ReaderAccess = 0 | 1 | 2;
+
+export interface ReaderRow {
+  readonly subject: string;
+  readonly access: ReaderAccess;
+  readonly revokes: boolean;
+}
+
+/** One row per subject of a reader entry (a subject may be listed both as reader and as revoker). */
+export function readerRows(readers: PolicyReaders): ReaderRow[] {
+  const rows = new Map<string, { access: ReaderAccess; revokes: boolean }>();
+  const at = (subject: string) => {
+    let row = rows.get(subject);
+    if (row === undefined) {
+      row = { access: 0, revokes: false };
+      rows.set(subject, row);
+    }
+    return row;
+  };
+  for (const s of readers.partial) at(s).access = 1;
+  for (const s of readers.full) at(s).access = 2;
+  for (const s of readers.revoked ?? []) at(s).revokes = true;
+  return [...rows].map(([subject, r]) => ({ subject, access: r.access, revokes: r.revokes }));
+}

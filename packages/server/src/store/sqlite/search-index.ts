@@ -1,0 +1,147 @@
+/**
+ * @module Maintenance of the search index inside the SQLite store's write transaction: interning
+ * paths, diffing a Thing's field rows, replacing reader rows, and rebuilding the whole index when
+ * its format version changed (or the store predates it).
+ */
+import type Database from 'better-sqlite3';
+import type { EntityRecord, Mutation, PolicyReaders } from '../port.js';
+import { SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
+import { fieldChanges, fieldRows, type FieldRow, type FieldRows } from '../search-index/field-rows.js';
+import { readerRows, thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
+
+const NO_ROWS: FieldRows = new Map();
+const VERSION_KEY = 'search_index_version';
+
+/** Integers are bound as INTEGER (compact on disk); other numbers as REAL. Equal values compare equal either way. */
+function sqlValue(value: number | string): number | bigint | string {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+}
+
+function prepare(db: Database.Database) {
+  return {
+    pathGet: db.prepare<[string], { pid: number }>('SELECT pid FROM search_paths WHERE path = ?'),
+    pathInsert: db.prepare<[string, string | null], { pid: number }>(
+      'INSERT INTO search_paths (path, wild) VALUES (?, ?) RETURNING pid',
+    ),
+    fieldInsert: db.prepare(
+      'INSERT INTO thing_fields (pid, kind, val, tid) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    fieldDelete: db.prepare('DELETE FROM thing_fields WHERE pid = ? AND kind = ? AND val = ? AND tid = ?'),
+    readersDelete: db.prepare('DELETE FROM policy_readers WHERE policy_id = ? AND namespace = ?'),
+    readersInsert: db.prepare(
+      'INSERT INTO policy_readers (policy_id, namespace, subject, access, revokes) VALUES (?, ?, ?, ?, ?)',
+    ),
+    readerNamespaces: db.prepare<[string, string], { namespace: string }>(
+      `SELECT namespace FROM things WHERE policy_id = ? AND deleted = 0 AND namespace IS NOT NULL
+       UNION SELECT namespace FROM policy_readers WHERE policy_id = ? ORDER BY namespace`,
+    ),
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM egiz_meta WHERE key = ?'),
+    setMeta: db.prepare(
+      'INSERT INTO egiz_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ),
+  };
+}
+
+export class SqliteSearchIndex {
+  readonly #db: Database.Database;
+  readonly #st: ReturnType<typeof prepare>;
+  /** Path ids known to be committed; never removed (paths are never deleted). */
+  readonly #paths = new Map<string, number>();
+  /** Path ids created by the running transaction: trusted only once it commits. */
+  #pending = new Map<string, number>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#st = prepare(db);
+  }
+
+  columns(record: EntityRecord): [string, string | null] {
+    return [thingNamespace(record), thingPolicyId(record)];
+  }
+
+  /** The field rows stored for the Thing before this mutation (none for a creation or a conflict). */
+  rowsBefore(m: Mutation, read: (id: string) => EntityRecord | undefined): FieldRows {
+    if (m.expectedRevision === 0) return NO_ROWS;
+    if (m.previous !== undefined) return fieldRows(m.previous);
+    const stored = read(m.next.id);
+    return stored !== undefined && stored.revision === m.expectedRevision ? fieldRows(stored) : NO_ROWS;
+  }
+
+  updateThing(tid: number, before: FieldRows, next: EntityRecord): void {
+    const { removed, added } = fieldChanges(before, fieldRows(next));
+    for (const row of removed) this.#st.fieldDelete.run(this.#pid(row), row.kind, sqlValue(row.value), tid);
+    for (const row of added) this.#st.fieldInsert.run(this.#pid(row), row.kind, sqlValue(row.value), tid);
+  }
+
+  replaceReaders(readers: PolicyReaders): void {
+    this.#st.readersDelete.run(readers.policyId, readers.namespace);
+    for (const row of readerRows(readers))
+      this.#st.readersInsert.run(
+        readers.policyId,
+        readers.namespace,
+        row.subject,
+        row.access,
+        row.revokes ? 1 : 0,
+      );
+  }
+
+  readerNamespaces(policyId: string): string[] {
+    return this.#st.readerNamespaces.all(policyId, policyId).map((r) => r.namespace);
+  }
+
+  committed(): void {
+    for (const [path, pid] of this.#pending) this.#paths.set(path, pid);
+    this.#pending = new Map();
+  }
+
+  rolledBack(): void {
+    this.#pending = new Map();
+  }
+
+  #pid(row: FieldRow): number {
+    const known = this.#paths.get(row.path) ?? this.#pending.get(row.path);
+    if (known !== undefined) return known;
+    const pid =
+      this.#st.pathGet.get(row.path)?.pid ??
+      (this.#st.pathInsert.get(row.path, wildcardPath(row.path) ?? null) as { pid: number }).pid;
+    this.#pending.set(row.path, pid);
+    return pid;
+  }
+
+  /** Rebuilds the index from the stored Things when it was built by another format version (or never). */
+  rebuildIfOutdated(): void {
+    if (this.#st.getMeta.get(VERSION_KEY)?.value === SEARCH_INDEX_VERSION) return;
+    const rebuild = this.#db.transaction(() => {
+      this.#db.exec('DELETE FROM thing_fields');
+      const things = this.#db.prepare<
+        [],
+        { tid: number; id: string; revision: number; deleted: number; value: string; metadata: string | null }
+      >('SELECT tid, id, revision, deleted, value, metadata FROM things');
+      const setColumns = this.#db.prepare('UPDATE things SET namespace = ?, policy_id = ? WHERE tid = ?');
+      // Collected first: a statement cannot write the table it is still iterating.
+      const rows = things.all();
+      for (const row of rows) {
+        const record: EntityRecord = {
+          kind: 'thing',
+          id: row.id,
+          revision: row.revision,
+          deleted: row.deleted === 1,
+          created: '',
+          modified: '',
+          value: JSON.parse(row.value) as EntityRecord['value'],
+          ...(row.metadata ? { metadata: JSON.parse(row.metadata) as EntityRecord['value'] } : {}),
+        };
+        setColumns.run(...this.columns(record), row.tid);
+        this.updateThing(row.tid, NO_ROWS, record);
+      }
+      this.#st.setMeta.run(VERSION_KEY, SEARCH_INDEX_VERSION);
+    });
+    try {
+      rebuild.immediate();
+      this.committed();
+    } catch (e) {
+      this.rolledBack();
+      throw e;
+    }
+  }
+}
