@@ -72,7 +72,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   const clock = options.clock ?? (() => new Date());
   if (config.store === undefined || config.store.startsWith('sqlite:'))
     mkdirSync(config.dataDir, { recursive: true });
-  const store = createStore(config.store, config.dataDir);
+  const store = createStore(config.store, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
   const bus: EventBus = new MemoryBus();
   const metrics = new Metrics({ countThings: () => store.count('thing') });
   const policies = new PolicyRepository(store);

@@ -9,13 +9,19 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 
 export const DEFAULT_SQLITE_FILE = 'egiz.sqlite';
 
-export function createStore(url: string | undefined, dataDir: string): Store {
+export interface StoreOptions {
+  /** SQLite's `synchronous` pragma: FULL survives power loss, NORMAL only a process crash. */
+  readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+}
+
+export function createStore(url: string | undefined, dataDir: string, options: StoreOptions = {}): Store {
+  const sqlite = options.sqliteSynchronous ? { synchronous: options.sqliteSynchronous } : {};
   if (url === undefined || url === '' || url === 'sqlite:')
-    return new SqliteStore({ path: join(dataDir, DEFAULT_SQLITE_FILE) });
+    return new SqliteStore({ path: join(dataDir, DEFAULT_SQLITE_FILE), ...sqlite });
   if (url.startsWith('sqlite:')) {
     // `sqlite:/abs/path`, `sqlite:relative/path` and `sqlite://` + absolute path all name a file.
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    return new SqliteStore({ path });
+    return new SqliteStore({ path, ...sqlite });
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const parsed = new URL(url);
