@@ -296,6 +296,70 @@ describe('login, profiles, whoami', () => {
   });
 });
 
+describe('exit codes across the command families', () => {
+  it('bad credentials exit 3, unknown things and policies 4, failed preconditions 5', async () => {
+    const put = await cli.run([
+      'thing',
+      'put',
+      'cli.exits:t',
+      '{"attributes":{"a":1},"features":{"f":{"properties":{"p":1}}}}',
+    ]);
+    expect(put.code, put.stderr).toBe(0);
+    const wrong = { env: { EGIZ_PASSWORD: 'wrong' } };
+    const authCases = [
+      ['whoami'],
+      ['thing', 'get', 'cli.exits:t'],
+      ['attr', 'get', 'cli.exits:t'],
+      ['feature', 'get', 'cli.exits:t', 'f'],
+      ['prop', 'get', 'cli.exits:t', 'f'],
+      ['history', 'cli.exits:t', '--at-revision', '1'],
+      ['history', 'diff', 'cli.exits:t', '1', 'current'],
+      ['policy', 'get', 'cli.exits:t'],
+      ['policy', 'entry', 'list', 'cli.exits:t'],
+      ['policy', 'check', 'cli.exits:t', 'thing:/', 'READ'],
+      ['search'],
+      ['count'],
+      ['watch', '--count', '1'],
+      ['message', 'send', 'cli.exits:t', 'x'],
+      ['message', 'listen', 'cli.exits:t'],
+      ['export', '--ids', 'cli.exits:t'],
+      ['examples', 'seed'],
+    ];
+    const notFoundCases = [
+      ['thing', 'get', 'cli.exits:nope'],
+      ['attr', 'get', 'cli.exits:t', 'nope'],
+      ['feature', 'get', 'cli.exits:t', 'nope'],
+      ['prop', 'get', 'cli.exits:t', 'f', 'nope'],
+      ['thing', 'delete', 'cli.exits:nope'],
+      ['history', 'cli.exits:nope', '--at-revision', '1'],
+      ['history', 'diff', 'cli.exits:t', '1', '7'],
+      ['policy', 'get', 'cli.exits:nope'],
+      ['policy', 'entry', 'get', 'cli.exits:t', 'NOPE'],
+      ['message', 'send', 'cli.exits:nope', 'x'],
+      ['export', '--ids', 'cli.exits:nope'],
+    ];
+    const conflictCases = [
+      ['thing', 'create', 'cli.exits:t'],
+      ['attr', 'set', 'cli.exits:t', 'a', '2', '--if-match', '9'],
+      ['prop', 'set', 'cli.exits:t', 'f', 'p', '2', '--condition', 'eq(attributes/a,5)'],
+      ['policy', 'entry', 'delete', 'cli.exits:t', 'DEFAULT', '--if-match', '9'],
+    ];
+    const [auth, notFound, conflict] = await Promise.all([
+      Promise.all(authCases.map((c) => cli.run(c, wrong))),
+      Promise.all(notFoundCases.map((c) => cli.run(c))),
+      Promise.all(conflictCases.map((c) => cli.run(c))),
+    ]);
+    const check = (cases: string[][], results: { code: number | null; stderr: string }[], code: number) =>
+      results.forEach((r, i) => {
+        expect(r.code, `${cases[i]!.join(' ')}\n${r.stderr}`).toBe(code);
+        expect(r.stderr, cases[i]!.join(' ')).toMatch(/^egiz: /m);
+      });
+    check(authCases, auth, 3);
+    check(notFoundCases, notFound, 4);
+    check(conflictCases, conflict, 5);
+  }, 60_000);
+});
+
 describe('completion', () => {
   it('prints bash, zsh and fish scripts generated from the command tree', async () => {
     for (const shell of ['bash', 'zsh', 'fish']) {
