@@ -250,6 +250,7 @@ describe('message', () => {
     const listen = await cli.run(['message', 'listen', 'cli.live:lamp'], { env: { EGIZ_PASSWORD: 'wrong' } });
     expect(listen.code).toBe(3);
     expect(listen.stderr).toContain('gateway:authentication.failed');
+    expect(listen.stderr).toContain('hint:');
     const down = await cli.run(['message', 'listen', 'cli.live:lamp'], {
       env: { EGIZ_URL: 'http://127.0.0.1:9' },
     });

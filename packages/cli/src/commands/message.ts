@@ -77,11 +77,17 @@ function upgradeError(status: number, body: string): ApiError {
     parsed = undefined;
   }
   const b = isJsonObject(parsed) ? parsed : {};
-  return new ApiError({
-    status,
-    error: typeof b.error === 'string' ? b.error : `http:${status}`,
-    message: typeof b.message === 'string' ? b.message : `the WebSocket upgrade was refused (HTTP ${status})`,
-  });
+  return new ApiError(
+    {
+      status,
+      error: typeof b.error === 'string' ? b.error : `http:${status}`,
+      message:
+        typeof b.message === 'string' ? b.message : `the WebSocket upgrade was refused (HTTP ${status})`,
+    },
+    status === 401
+      ? 'check the credentials (--user/--password/--token, EGIZ_* variables or `egiz login`)'
+      : undefined,
+  );
 }
 
 export function registerMessageCommands(program: Command): void {
