@@ -71,7 +71,14 @@ describe('import / export round trip', () => {
     expect(again.stderr).toMatch(/imported 1000 things \(0 created, 1000 replaced\)/);
     const res = await s.request(`/api/2/things/${String(twins[0]!.thingId)}?fields=_revision`);
     expect(await res.json()).toEqual({ _revision: 2 });
-  });
+  }, 60_000);
+
+  it('export by search pages through all 1,000 (in thingId order) and matches the import', async () => {
+    const bySearch = await cli.run(['export', '--namespaces', 'org.egiz.bulk']);
+    expect(bySearch.code, bySearch.stderr).toBe(0);
+    expect(parseLines(bySearch.stdout)).toEqual(expected);
+    expect((await cli.run(['count', '--namespaces', 'org.egiz.bulk'])).stdout).toBe('1000\n');
+  }, 60_000);
 
   it('export --out writes a file; --fields selects; ids come from --ids too', async () => {
     const out = join(cli.dir, 'out.ndjson');
@@ -213,10 +220,10 @@ describe('import / export failures', () => {
     expect(r.stderr).toContain('org.egiz.fail:nope');
   });
 
-  it('export refuses formats other than NDJSON and runs without ids only once search exists', async () => {
+  it('export refuses formats other than NDJSON and needs ids or a search', async () => {
     expect((await cli.run(['export', '--ids', 'a:b', '-o', 'yaml'])).code).toBe(2);
     const r = await cli.run(['export']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--ids or --ids-file');
+    expect(r.stderr).toContain('--ids or --ids-file, --filter and/or --namespaces, or --all');
   });
 });

@@ -37,17 +37,21 @@ describe('help and usage', () => {
       'attr',
       'feature',
       'prop',
+      'search',
+      'count',
+      'watch',
+      'message',
       'history',
+      'policy',
       'export',
       'import',
+      'examples',
       'completion',
     ])
       expect(r.stdout).toMatch(new RegExp(`^  ${family}\\b`, 'm'));
     expect(r.stdout).toContain('Exit codes:');
+    expect(r.stdout).toMatch(/^ {2}8 {2}no reply in time/m);
     expect(r.stdout).toContain('Examples:');
-    // Families the server cannot serve yet are absent, not faked.
-    for (const absent of ['search', 'watch', 'message'])
-      expect(r.stdout).not.toMatch(new RegExp(`^  ${absent}\\b`, 'm'));
   });
 
   it('every command has --help with examples', async () => {
@@ -77,10 +81,29 @@ describe('help and usage', () => {
       'prop get',
       'prop set',
       'prop delete',
+      'search',
+      'count',
+      'watch',
+      'message',
+      'message send',
+      'message listen',
       'history',
       'history diff',
+      'policy',
+      'policy get',
+      'policy put',
+      'policy delete',
+      'policy entry',
+      'policy entry list',
+      'policy entry get',
+      'policy entry put',
+      'policy entry delete',
+      'policy check',
       'export',
       'import',
+      'examples',
+      'examples seed',
+      'examples simulate',
       'completion',
     ];
     const results = await Promise.all(paths.map((p) => cli.run([...p.split(' '), '--help'])));
@@ -89,7 +112,7 @@ describe('help and usage', () => {
       expect(r.stdout, paths[i]).toContain(`Usage: egiz ${paths[i]}`);
       expect(r.stdout, paths[i]).toMatch(/Examples:\n {2}\$ \S/);
     });
-  });
+  }, 60_000);
 
   it('usage errors exit 2 with a message on stderr and nothing on stdout', async () => {
     const cases = [
@@ -109,6 +132,22 @@ describe('help and usage', () => {
       ['export'],
       ['import', '/nonexistent/file.ndjson'],
       ['completion', 'tcsh'],
+      ['search', '--filter', 'eq(attributes/'],
+      ['search', '--limit', '0'],
+      ['search', '--page-size', '500'],
+      ['search', '--sort', 'a b'],
+      ['search', '--namespaces', 'not a namespace'],
+      ['count', '--filter', 'and('],
+      ['watch', '--count', 'x'],
+      ['watch', '--thing', 'not-an-id'],
+      ['watch', '--filter', 'gt(x'],
+      ['message', 'send', 'a:b'],
+      ['message', 'send', 'a:b', 'x//y'],
+      ['message', 'send', 'a:b', 'x', '--data', '1', '--file', 'f'],
+      ['message', 'send', 'a:b', 'x', '--feature', 'a/b'],
+      ['message', 'listen', 'a:b', '--reply-status', '99'],
+      ['message', 'listen', 'nope'],
+      ['export', '--ids', 'a:b', '--all'],
     ];
     const results = await Promise.all(cases.map((c) => cli.run(c)));
     results.forEach((r, i) => {
@@ -116,7 +155,7 @@ describe('help and usage', () => {
       expect(r.stdout, cases[i]!.join(' ')).toBe('');
       expect(r.stderr.length, cases[i]!.join(' ')).toBeGreaterThan(0);
     });
-  });
+  }, 60_000);
 
   it('--version prints the version', async () => {
     const r = await cli.run(['--version']);
@@ -257,13 +296,93 @@ describe('login, profiles, whoami', () => {
   });
 });
 
+describe('exit codes across the command families', () => {
+  it('bad credentials exit 3, unknown things and policies 4, failed preconditions 5', async () => {
+    const put = await cli.run([
+      'thing',
+      'put',
+      'cli.exits:t',
+      '{"attributes":{"a":1},"features":{"f":{"properties":{"p":1}}}}',
+    ]);
+    expect(put.code, put.stderr).toBe(0);
+    const wrong = { env: { EGIZ_PASSWORD: 'wrong' } };
+    const authCases = [
+      ['whoami'],
+      ['thing', 'get', 'cli.exits:t'],
+      ['attr', 'get', 'cli.exits:t'],
+      ['feature', 'get', 'cli.exits:t', 'f'],
+      ['prop', 'get', 'cli.exits:t', 'f'],
+      ['history', 'cli.exits:t', '--at-revision', '1'],
+      ['history', 'diff', 'cli.exits:t', '1', 'current'],
+      ['policy', 'get', 'cli.exits:t'],
+      ['policy', 'entry', 'list', 'cli.exits:t'],
+      ['policy', 'check', 'cli.exits:t', 'thing:/', 'READ'],
+      ['search'],
+      ['count'],
+      ['watch', '--count', '1'],
+      ['message', 'send', 'cli.exits:t', 'x'],
+      ['message', 'listen', 'cli.exits:t'],
+      ['export', '--ids', 'cli.exits:t'],
+      ['examples', 'seed'],
+    ];
+    const notFoundCases = [
+      ['thing', 'get', 'cli.exits:nope'],
+      ['attr', 'get', 'cli.exits:t', 'nope'],
+      ['feature', 'get', 'cli.exits:t', 'nope'],
+      ['prop', 'get', 'cli.exits:t', 'f', 'nope'],
+      ['thing', 'delete', 'cli.exits:nope'],
+      ['history', 'cli.exits:nope', '--at-revision', '1'],
+      ['history', 'diff', 'cli.exits:t', '1', '7'],
+      ['policy', 'get', 'cli.exits:nope'],
+      ['policy', 'entry', 'get', 'cli.exits:t', 'NOPE'],
+      ['message', 'send', 'cli.exits:nope', 'x'],
+      ['export', '--ids', 'cli.exits:nope'],
+    ];
+    const conflictCases = [
+      ['thing', 'create', 'cli.exits:t'],
+      ['attr', 'set', 'cli.exits:t', 'a', '2', '--if-match', '9'],
+      ['prop', 'set', 'cli.exits:t', 'f', 'p', '2', '--condition', 'eq(attributes/a,5)'],
+      ['policy', 'entry', 'delete', 'cli.exits:t', 'DEFAULT', '--if-match', '9'],
+    ];
+    const [auth, notFound, conflict] = await Promise.all([
+      Promise.all(authCases.map((c) => cli.run(c, wrong))),
+      Promise.all(notFoundCases.map((c) => cli.run(c))),
+      Promise.all(conflictCases.map((c) => cli.run(c))),
+    ]);
+    const check = (cases: string[][], results: { code: number | null; stderr: string }[], code: number) =>
+      results.forEach((r, i) => {
+        expect(r.code, `${cases[i]!.join(' ')}\n${r.stderr}`).toBe(code);
+        expect(r.stderr, cases[i]!.join(' ')).toMatch(/^egiz: /m);
+      });
+    check(authCases, auth, 3);
+    check(notFoundCases, notFound, 4);
+    check(conflictCases, conflict, 5);
+  }, 60_000);
+});
+
 describe('completion', () => {
   it('prints bash, zsh and fish scripts generated from the command tree', async () => {
     for (const shell of ['bash', 'zsh', 'fish']) {
       const r = await cli.run(['completion', shell]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('egiz');
-      for (const word of ['thing', 'attr', 'prop', 'history', 'export', 'import', 'desired', 'if-match'])
+      for (const word of [
+        'thing',
+        'attr',
+        'prop',
+        'history',
+        'export',
+        'import',
+        'desired',
+        'if-match',
+        'search',
+        'count',
+        'watch',
+        'message',
+        'listen',
+        'reply',
+        'namespaces',
+      ])
         expect(r.stdout, `${shell}: ${word}`).toContain(word);
     }
   });
@@ -330,5 +449,8 @@ describe('completion', () => {
     expect(complete(['egiz', '--url', 'http://x', 'history', ''])).toEqual(['diff']);
     expect(complete(['egiz', 'thing', 'get', '-o', 'y'])).toEqual(['yaml']);
     expect(complete(['egiz', 'completion', 'f'])).toEqual(['fish']);
+    expect(complete(['egiz', 'message', ''])).toEqual(['send', 'listen']);
+    expect(complete(['egiz', 'watch', '--th'])).toEqual(['--thing']);
+    expect(complete(['egiz', 'search', '--so'])).toEqual(['--sort']);
   });
 });

@@ -27,6 +27,7 @@ export class Context {
   readonly configPath: string;
   #config: ConfigFile | undefined;
   #client: EgizClient | undefined;
+  #connection: Connection | undefined;
 
   constructor(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
@@ -57,23 +58,29 @@ export class Context {
   }
 
   connection(): Connection {
-    return this.client().connection;
-  }
-
-  client(): EgizClient {
-    if (!this.#client) {
+    if (!this.#connection) {
       const connection = resolveConnection(this.options, this.env, this.config());
       try {
         new URL(connection.url);
       } catch {
         throw new UsageError(`'${connection.url}' is not a valid URL`, 'e.g. --url http://localhost:8080');
       }
-      this.#client = new EgizClient(connection, {
-        trace: this.options.verbose ? (line) => this.diagnostic(line) : undefined,
-        timeoutMs: this.timeoutMs(),
-      });
+      this.#connection = connection;
     }
+    return this.#connection;
+  }
+
+  client(): EgizClient {
+    this.#client ??= this.clientWith(this.timeoutMs());
     return this.#client;
+  }
+
+  /** A client with its own request timeout (e.g. long enough for a message reply). */
+  clientWith(timeoutMs: number): EgizClient {
+    return new EgizClient(this.connection(), {
+      trace: this.options.verbose ? (line) => this.diagnostic(line) : undefined,
+      timeoutMs,
+    });
   }
 
   timeoutMs(): number {

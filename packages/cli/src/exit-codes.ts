@@ -16,6 +16,8 @@ export const EXIT = {
   client: 6,
   /** 5xx, timeouts and network errors (server unreachable). */
   server: 7,
+  /** 408: nobody answered in time (a live message without a reply, a missing acknowledgement). */
+  timeout: 8,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -24,6 +26,7 @@ export function exitCodeForStatus(status: number): ExitCode {
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404) return EXIT.notFound;
   if (status === 409 || status === 412) return EXIT.conflict;
+  if (status === 408) return EXIT.timeout;
   if (status >= 400 && status < 500) return EXIT.client;
   if (status >= 500) return EXIT.server;
   return EXIT.ok;

@@ -1,7 +1,6 @@
 /**
  * @module The `egiz` command tree: global options (connection, output) and one registration per
- * command family. Families the server cannot serve yet (search, watch, messages) are absent
- * rather than stubbed.
+ * command family.
  */
 import { Command, Option } from 'commander';
 import { FORMATS } from './io/output.js';
@@ -13,10 +12,13 @@ import { registerFeatureCommands } from './commands/feature.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerLoginCommands } from './commands/login.js';
+import { registerMessageCommands } from './commands/message.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerProfileCommands } from './commands/profile.js';
 import { registerPropCommands } from './commands/prop.js';
+import { registerSearchCommands } from './commands/search.js';
 import { registerThingCommands } from './commands/thing.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { registerWhoamiCommand } from './commands/whoami.js';
 import { examples } from './commands/common.js';
 
@@ -31,7 +33,8 @@ Exit codes:
   4  not found (HTTP 404; also export of ids that do not exist)
   5  conflict or failed precondition (HTTP 409, 412: --if-match, --condition, create of an existing id)
   6  other client error (other HTTP 4xx, invalid import lines)
-  7  server or network error (HTTP 5xx, timeout, server unreachable)
+  7  server or network error (HTTP 5xx, timeout, server unreachable, stream ended by the server)
+  8  no reply in time (HTTP 408: a message nobody answered)
 
 Environment:
   EGIZ_URL, EGIZ_USER, EGIZ_PASSWORD, EGIZ_TOKEN, EGIZ_PROFILE   override the profile
@@ -71,6 +74,8 @@ export function createProgram(io: ProgramIo): Command {
     `egiz thing put my.house:lamp-1 '{"attributes":{"room":"kitchen"}}'`,
     'egiz prop set my.house:lamp-1 lamp on true',
     'egiz thing get my.house:lamp-1 -o yaml',
+    `egiz search --filter 'eq(attributes/room,"kitchen")' -o table`,
+    'egiz watch --thing my.house:lamp-1',
   ]);
 
   registerLoginCommands(program);
@@ -80,6 +85,9 @@ export function createProgram(io: ProgramIo): Command {
   registerAttrCommands(program);
   registerFeatureCommands(program);
   registerPropCommands(program);
+  registerSearchCommands(program);
+  registerWatchCommand(program);
+  registerMessageCommands(program);
   registerHistoryCommands(program);
   registerPolicyCommands(program);
   registerExportCommand(program);

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app/config.js';
 import { createEgiz } from './app/egiz.js';
+import { startupBanner } from './banner.js';
 
 async function main(): Promise<void> {
   let config;
@@ -49,16 +50,8 @@ async function main(): Promise<void> {
     );
   if (config.defaultDevopsPassword)
     log.warn('DEFAULT devops password is active. Set EGIZ_DEVOPS_PASSWORD; NODE_ENV=production refuses it.');
-  const port = new URL(url).port;
   process.stdout.write(
-    [
-      '',
-      `  Egiz listens on http://localhost:${port}  (data: ${where})`,
-      `  Try:  curl -u ditto:ditto -X PUT -H 'Content-Type: application/json' \\`,
-      `          -d '{"attributes":{"location":"kitchen"}}' http://localhost:${port}/api/2/things/my.house:lamp`,
-      `        curl -u ditto:ditto http://localhost:${port}/api/2/things/my.house:lamp`,
-      '',
-    ].join('\n') + '\n',
+    startupBanner(config, { boundUrl: url, startedInMs: process.uptime() * 1000 }, (p) => resolve(p)),
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module `egiz export`: things as NDJSON (one Thing per line) to stdout or --out. The things come
- * from a ThingSource; today that is a list of ids (--ids / --ids-file); a search source plugs in
- * here once the server has search.
+ * from a list of ids (--ids / --ids-file) or a search (--filter / --namespaces / --all), whose ids
+ * are then read like a list, so that --with-policy works the same for both.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -12,8 +12,9 @@ import { CliError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { readLines } from '../io/lines.js';
 import { ProgressBar } from '../io/progress.js';
-import { thingsByIds } from '../io/thing-source.js';
+import { thingsByIds, thingsBySearch } from '../io/thing-source.js';
 import { addFieldsOption, examples, thingIdArg } from './common.js';
+import { filterArg, namespacesArg } from './search.js';
 
 /** The fields of an export that can be re-imported, with the inline policy for a fresh server. */
 const WITH_POLICY_FIELDS = 'thingId,policyId,definition,attributes,features,_policy';
@@ -25,6 +26,9 @@ interface ExportFlags {
   readonly fields?: string;
   readonly withPolicy?: boolean;
   readonly concurrency: string;
+  readonly filter?: string;
+  readonly namespaces?: string;
+  readonly all?: boolean;
 }
 
 /** An id per line; `#` comments and blank lines are skipped; an NDJSON line gives its thingId. */
@@ -68,6 +72,9 @@ export function registerExportCommand(program: Command): void {
         '--ids-file <path>',
         "a file with one thing id per line (or NDJSON with thingId); '-' for stdin",
       )
+      .option('--filter <rql>', 'the things that match this RQL filter')
+      .option('--namespaces <list>', 'the things in these namespaces (comma-separated)')
+      .option('--all', 'every thing you may read')
       .option('--out <path>', 'write to this file instead of stdout')
       .option('--with-policy', 'include each inline policy (_policy) so that an import can recreate it')
       .option('--concurrency <n>', 'requests in flight', '16'),
@@ -84,11 +91,22 @@ export function registerExportCommand(program: Command): void {
       .filter((s) => s.length > 0)
       .map(thingIdArg);
     if (flags.idsFile !== undefined) ids.push(...(await idsFromFile(flags.idsFile)));
-    if (flags.ids === undefined && flags.idsFile === undefined)
+    const bySearch = flags.filter !== undefined || flags.namespaces !== undefined || flags.all === true;
+    if (flags.ids === undefined && flags.idsFile === undefined && !bySearch)
       throw new UsageError(
-        'tell export which things to write: --ids or --ids-file',
-        'exporting by a search filter comes with search support in the server',
+        'tell export which things to write: --ids or --ids-file, --filter and/or --namespaces, or --all',
       );
+    if (bySearch && (flags.ids !== undefined || flags.idsFile !== undefined))
+      throw new UsageError('give either ids (--ids, --ids-file) or a search (--filter, --namespaces, --all)');
+    if (bySearch) {
+      const search = thingsBySearch(ctx.client(), {
+        filter: filterArg(flags.filter),
+        namespaces: namespacesArg(flags.namespaces),
+        fields: 'thingId',
+        pageSize: 200,
+      });
+      for await (const t of search.things()) if (typeof t.thingId === 'string') ids.push(t.thingId);
+    }
     const fields = flags.withPolicy ? WITH_POLICY_FIELDS : flags.fields;
     const source = thingsByIds(ctx.client(), ids, { fields, concurrency });
 
@@ -129,5 +147,8 @@ export function registerExportCommand(program: Command): void {
     'egiz export --ids my.house:lamp-1,my.house:lamp-2 > things.ndjson',
     'egiz export --ids-file ids.txt --out things.ndjson --with-policy',
     'egiz export --ids-file things.ndjson --fields thingId,attributes',
+    'egiz export --namespaces egiz.examples --with-policy --out examples.ndjson',
+    `egiz export --filter 'eq(attributes/kind,"vehicle")' > vans.ndjson`,
+    'egiz export --all > everything.ndjson',
   ]);
 }

@@ -83,7 +83,7 @@ export function registerThingCommands(program: Command): void {
     thing
       .command('list')
       .description(
-        'print several things by id (without ids: the first 200 things you may read; search comes later)',
+        'print several things by id (without ids: the first 200 things you may read; `egiz search` finds the rest)',
       )
       .argument('[thingIds...]', 'thing ids (also comma-separated)')
       .option('--ids <ids>', 'comma-separated thing ids'),

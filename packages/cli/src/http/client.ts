@@ -15,6 +15,8 @@ export interface ApiRequest {
   readonly headers?: Readonly<Record<string, string | undefined>>;
   /** JSON body; `undefined` sends none. */
   readonly body?: JsonValue;
+  /** A body sent as it is (with `contentType`, default text/plain), instead of `body`. */
+  readonly rawBody?: string;
   /** Defaults to application/json, and to application/merge-patch+json for PATCH. */
   readonly contentType?: string;
 }
@@ -22,8 +24,10 @@ export interface ApiRequest {
 export interface ApiResponse {
   readonly status: number;
   readonly headers: Headers;
-  /** The parsed JSON body, or undefined when there is none. */
+  /** The parsed JSON body (a string when it is not JSON), or undefined when there is none. */
   readonly body: JsonValue | undefined;
+  /** The body as received. */
+  readonly text: string;
 }
 
 export interface ClientOptions {
@@ -101,7 +105,10 @@ export class EgizClient {
     if (auth) headers.set('authorization', auth);
     for (const [k, v] of Object.entries(req.headers ?? {})) if (v !== undefined) headers.set(k, v);
     let body: string | undefined;
-    if (req.body !== undefined) {
+    if (req.rawBody !== undefined) {
+      body = req.rawBody;
+      headers.set('content-type', req.contentType ?? 'text/plain; charset=utf-8');
+    } else if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers.set(
         'content-type',
@@ -130,7 +137,53 @@ export class EgizClient {
     const parsed = parseBody(text);
     if (res.status >= 400)
       throw toApiError(res.status, res.statusText, parsed, hintFor(res.status, this.connection));
-    return { status: res.status, headers: res.headers, body: parsed };
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  }
+
+  /**
+   * Opens a long-lived response (e.g. text/event-stream): the timeout covers only the wait for the
+   * response head, and `signal` ends the stream. Errors are thrown as for `request`.
+   */
+  async stream(
+    req: ApiRequest & { readonly accept: string; readonly signal?: AbortSignal },
+  ): Promise<Response> {
+    const url = this.url(req.path, req.query);
+    const headers = new Headers({ accept: req.accept });
+    const auth = authorizationHeader(this.connection.credentials);
+    if (auth) headers.set('authorization', auth);
+    for (const [k, v] of Object.entries(req.headers ?? {})) if (v !== undefined) headers.set(k, v);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('timeout', 'TimeoutError')),
+      this.#timeoutMs,
+    );
+    this.#trace?.(`> ${req.method} ${url} (stream)`);
+    let res: Response;
+    try {
+      res = await fetch(url, { method: req.method, headers, signal: controller.signal });
+    } catch (e) {
+      throw this.#networkError(controller.signal.aborted ? controller.signal.reason : e);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#trace?.(`< ${res.status} ${res.statusText}`);
+    if (res.status >= 400) {
+      const text = await res.text().catch(() => '');
+      throw toApiError(res.status, res.statusText, parseBody(text), hintFor(res.status, this.connection));
+    }
+    return res;
+  }
+
+  /** The credentials as request headers (for the WebSocket upgrade). */
+  authHeaders(): Record<string, string> {
+    const auth = authorizationHeader(this.connection.credentials);
+    return auth ? { authorization: auth } : {};
+  }
+
+  networkError(e: unknown): NetworkError {
+    return this.#networkError(e);
   }
 
   #networkError(e: unknown): NetworkError {

@@ -1,7 +1,7 @@
 /**
- * @module Where exported or listed things come from. Today: explicit ids, fetched in batches with
- * `GET /api/2/things?ids=…` (bounded concurrency, input order kept). When the server offers search,
- * a search source (cursor paging) implements the same interface and `export` takes it unchanged.
+ * @module Where exported, listed or searched things come from: explicit ids, fetched in batches with
+ * `GET /api/2/things?ids=…` (bounded concurrency, input order kept), or a search, read page by page
+ * with `GET /api/2/search/things` and its cursor until the last page or a limit.
  */
 import { isJsonObject, type JsonObject } from '@egiz/core';
 import type { EgizClient } from '../http/client.js';
@@ -53,6 +53,53 @@ export function thingsByIds(
         for (const id of batch) if (!seen.has(id)) missing.push(id);
         yield* things;
       }
+    },
+  };
+}
+
+export interface SearchQuery {
+  readonly filter?: string | undefined;
+  readonly namespaces?: string | undefined;
+  /** Ditto sort entries, e.g. `+attributes/name,-_modified`. */
+  readonly sort?: string | undefined;
+  readonly fields?: string | undefined;
+  /** Things per request (1..200). */
+  readonly pageSize: number;
+  /** Stop after this many things (default: all). */
+  readonly limit?: number | undefined;
+}
+
+/** The most things one search request may ask for. */
+export const MAX_PAGE_SIZE = 200;
+
+/** Every page of a search, following the server's cursor; `pages` counts the requests made. */
+export function thingsBySearch(client: EgizClient, query: SearchQuery): ThingSource & { pages(): number } {
+  let pages = 0;
+  return {
+    missing: () => [],
+    pages: () => pages,
+    async *things() {
+      let cursor: string | undefined;
+      let left = query.limit ?? Infinity;
+      do {
+        const size = Math.min(query.pageSize, left, MAX_PAGE_SIZE);
+        const option = [
+          ...(query.sort ? [`sort(${query.sort})`] : []),
+          `size(${size})`,
+          ...(cursor !== undefined ? [`cursor(${cursor})`] : []),
+        ].join(',');
+        const res = await client.request({
+          method: 'GET',
+          path: '/api/2/search/things',
+          query: { filter: query.filter, namespaces: query.namespaces, fields: query.fields, option },
+        });
+        pages++;
+        const body = isJsonObject(res.body) ? res.body : {};
+        const items = Array.isArray(body.items) ? body.items.filter(isJsonObject) : [];
+        for (const item of items.slice(0, left)) yield item;
+        left -= Math.min(items.length, left);
+        cursor = typeof body.cursor === 'string' && items.length > 0 ? body.cursor : undefined;
+      } while (cursor !== undefined && left > 0);
     },
   };
 }
