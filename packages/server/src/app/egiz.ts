@@ -28,8 +28,10 @@ import { WsAcks } from '../edge/ws/ws-acks.js';
 import type { WsContext } from '../edge/ws/ws-context.js';
 import { WsHistory } from '../edge/ws/ws-history.js';
 import { WsLive } from '../edge/ws/ws-live.js';
+import { WsSearch } from '../edge/ws/ws-search.js';
 import { registerWebSocket } from '../edge/ws/ws-server.js';
 import { registerSseRoutes } from '../edge/sse/sse-routes.js';
+import { registerSseSearchRoute } from '../edge/sse/sse-search-route.js';
 import { createRealtime } from '../egress/realtime.js';
 import { registerCheckPermissionsRoute } from '../edge/http/check-permissions-route.js';
 import { registerOpsRoutes } from '../edge/http/ops-routes.js';
@@ -176,6 +178,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     live: wsLive,
     acks: new WsAcks(realtime.acks),
     history: new WsHistory(things, realtime.fanout, clock),
+    search: new WsSearch(search),
     metrics,
     logger,
     clock,
@@ -190,6 +193,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     limits: config.realtime.outbox,
     clock,
   });
+  registerSseSearchRoute(http, { search, metrics, limits: config.realtime.outbox });
   http.addHook('onClose', (_app, done) => {
     realtime.stop();
     done();

@@ -182,6 +182,39 @@ export class SearchService {
     return n;
   }
 
+  /**
+   * Every matching Thing in order, as items (streaming: SSE and the search protocol), fetched in
+   * chunks as the consumer pulls. Paging options (`cursor`, `limit`) do not apply; `size` only sets
+   * how many are fetched at a time. `after` continues after a position (resumePosition).
+   */
+  async *stream(
+    request: SearchRequest,
+    auth: AuthContext,
+    after?: readonly SortValue[],
+  ): AsyncGenerator<{ readonly thingId: string; readonly item: JsonObject }> {
+    const sort = withTieBreaker(request.sort ?? []);
+    const plan = this.#plan(request, sort, auth);
+    const chunk = Math.max(request.size ?? DEFAULT_PAGE_SIZE, CHUNK);
+    for await (const found of this.#found(plan, after, chunk))
+      yield { thingId: found.readable.thing.thingId as string, item: itemOf(found.readable, request.fields) };
+  }
+
+  /**
+   * The position of a Thing in the order of a streaming request (SSE `Last-Event-ID`): by its current
+   * sort values, as the caller sees it; undefined when the caller cannot find that Thing.
+   */
+  async resumePosition(
+    request: SearchRequest,
+    auth: AuthContext,
+    thingId: string,
+  ): Promise<readonly SortValue[] | undefined> {
+    const sort = withTieBreaker(request.sort ?? []);
+    const byId: RqlNode = Object.freeze({ kind: 'eq', property: 'thingId', value: thingId });
+    const plan = this.#plan({ ...request, filter: byId, condition: undefined }, sort, auth);
+    for await (const found of this.#found(plan, undefined, 1)) return found.position;
+    return undefined;
+  }
+
   /** A request that continues a cursor: filter, namespaces and sort come from the cursor. */
   #resume(request: SearchRequest, state: CursorState): SearchRequest {
     const invalid = (why: string) =>

@@ -18,7 +18,7 @@ export interface SearchRoutesDeps {
 const FORM = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
 
 /** Parameters from the query string, and for POST from the form body (which wins). */
-function searchParams(request: FastifyRequest): SearchParams {
+export function searchParams(request: FastifyRequest): SearchParams {
   const sources = [queryParams(request)];
   if (request.method === 'POST') {
     const body = request.body;
