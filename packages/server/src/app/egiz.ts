@@ -166,7 +166,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   });
   registerMessageRoutes(http, realtimeHttp);
   registerPoliciesRoutes(http, { policies: policyService });
-  registerSearchRoutes(http, { search });
+  registerSearchRoutes(http, { search, things });
   registerCheckPermissionsRoute(http, { checks: new PermissionChecks(things, enforcers) });
 
   // Realtime: WebSocket /ws/2, SSE and HTTP messages share the egress hubs (docs/adr/0005).
