@@ -199,3 +199,60 @@ describe.each(['sqlite', 'postgres'] as const)('streaming search on %s', (store)
     });
   });
 });
+
+describe('streaming search with a small outbox', () => {
+  let s: TestServer;
+
+  beforeAll(async () => {
+    s = await startServer({ EGIZ_REALTIME_QUEUE_FRAMES: '10' });
+    const things = Array.from({ length: 60 }, (_, i) => i);
+    for (const i of things) {
+      // ~50 KB each: 60 pages are more than the socket buffers hold for a client that does not read.
+      const r = await s.request(`/api/2/things/${id(i)}`, {
+        method: 'PUT',
+        json: { attributes: { n: i, blob: 'x'.repeat(50_000) } },
+      });
+      expect(r.status).toBe(201);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('paces a large demand to the outbox instead of overflowing it', async () => {
+    const ws = await WsTestClient.connect(s.url);
+    try {
+      const created = await ws.request({
+        topic: '_/_/things/twin/search/subscribe',
+        value: { options: 'size(1)' },
+      });
+      const subscriptionId = created.value.subscriptionId as string;
+      ws.send({
+        topic: '_/_/things/twin/search/request',
+        headers: {},
+        path: '/',
+        value: { subscriptionId, demand: 1000 },
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      ws.socket.resume();
+      await ws.next((f) => typeof f === 'object' && f.topic === '_/_/things/twin/search/complete', 10_000);
+      const pages = ws.frames.filter(
+        (f) => typeof f === 'object' && f.topic === '_/_/things/twin/search/next',
+      );
+      expect(
+        pages.map((f) => (f as { value: { items: { thingId: string }[] } }).value.items[0]?.thingId),
+      ).toStrictEqual(Array.from({ length: 60 }, (_, i) => id(i)));
+      expect(ws.closed).toBeUndefined();
+    } finally {
+      ws.socket.close();
+    }
+  });
+
+  it('streams more Things than the outbox holds over SSE', async () => {
+    const client = await SseTestClient.open(`${s.url}/api/2/search/things?fields=thingId`);
+    await client.waitEnded();
+    expect(client.events.map((e) => e.id)).toStrictEqual(Array.from({ length: 60 }, (_, i) => id(i)));
+    expect(client.events.some((e) => e.event === 'error')).toBe(false);
+  });
+});

@@ -178,7 +178,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     live: wsLive,
     acks: new WsAcks(realtime.acks),
     history: new WsHistory(things, realtime.fanout, clock),
-    search: new WsSearch(search),
+    search: new WsSearch(search, config.realtime.outbox),
     metrics,
     logger,
     clock,

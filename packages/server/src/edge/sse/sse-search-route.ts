@@ -55,7 +55,9 @@ export function registerSseSearchRoute(app: FastifyInstance, deps: SseSearchDeps
     try {
       while (!next.done && !stream.closed) {
         stream.send({ data: JSON.stringify(next.value.item), id: next.value.thingId });
-        if (stream.stats.queued > deps.limits.maxQueued / 2) await stream.drained();
+        const { queued, queuedBytes } = stream.stats;
+        if (queued > deps.limits.maxQueued / 2 || queuedBytes > deps.limits.maxQueuedBytes / 2)
+          await stream.drained();
         next = await items.next();
       }
       await stream.drained();

@@ -16,6 +16,7 @@ import {
   type SearchSignal,
 } from '@egiz/core';
 import { DEFAULT_PAGE_SIZE, parseStreamRequest, type SearchRequest } from '../../search/search-request.js';
+import type { OutboxLimits } from '../../egress/outbox.js';
 import type { SearchService } from '../../search/search-service.js';
 import type { WsSession } from './ws-session.js';
 
@@ -73,11 +74,25 @@ function subscribeRequest(value: JsonValue | undefined, fields: string | undefin
 
 export class WsSearch {
   readonly #search: SearchService;
+  readonly #limits: OutboxLimits;
   readonly #subs = new WeakMap<WsSession, Map<string, Subscription>>();
   #seq = 0;
 
-  constructor(search: SearchService) {
+  constructor(search: SearchService, limits: OutboxLimits) {
     this.#search = search;
+    this.#limits = limits;
+  }
+
+  /**
+   * A large demand must not flood the session's bounded outbox (that would close the session for a
+   * client that reads fine): pages wait while the outbox is half full.
+   */
+  async #room(session: WsSession): Promise<void> {
+    const full = () => {
+      const stats = session.outboxStats;
+      return stats.queued > this.#limits.maxQueued / 2 || stats.queuedBytes > this.#limits.maxQueuedBytes / 2;
+    };
+    while (!session.closed && full()) await new Promise((r) => setTimeout(r, 5));
   }
 
   async fromSession(
@@ -197,6 +212,7 @@ export class WsSearch {
         return;
       }
       while (!sub.done && sub.demand > 0 && !session.closed) {
+        await this.#room(session);
         const items: JsonObject[] = [];
         let last = false;
         while (items.length < sub.size) {
