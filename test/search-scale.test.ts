@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRql } from '@egiz/core';
 import type { Mutation, Store } from '../packages/server/src/store/port.js';
 import { searchDialect } from '../packages/server/src/search/sql/dialects.js';
-import { pageQuery } from '../packages/server/src/search/sql/search-sql.js';
+import { pageQuery, readerProbeQuery } from '../packages/server/src/search/sql/search-sql.js';
 import { withTieBreaker } from '../packages/server/src/search/sql/sort-keys.js';
 import {
   NOW,
@@ -104,6 +104,14 @@ describe('SQLite at 100k Things', () => {
     expect(details.some((d) => /SCAN t\b/.test(d))).toBe(false);
     const search = searchService(opened.store);
     expect(await search.count({ filter: 'eq(attributes/floor,5)' }, reader)).toBe(COUNT / 20);
+  });
+
+  it("probes the caller's partial reader rows through the partial index, not all reader rows", async () => {
+    const q = readerProbeQuery(searchDialect('sqlite'), reader.subjects);
+    const rows = await opened.store.search({ ...q, sql: `EXPLAIN QUERY PLAN ${q.sql}` });
+    const details = rows.map((r) => String(r.detail));
+    expect(details.filter((d) => /USING INDEX policy_readers_partial \(subject=\?/.test(d))).toHaveLength(2);
+    expect(details.some((d) => /SCAN r\b/.test(d))).toBe(false);
   });
 
   it('keeps the file within 2 KB per Thing (state, search index and all)', () => {

@@ -396,6 +396,22 @@ export const ERROR_CATALOGUE = {
     description: 'The list of provided namespaces is too long: give at most 100.',
     href: `${DOCS}httpapi-search.html`,
   },
+  'thing-search:subscription.not.found': {
+    status: 404,
+    description: 'No search subscription with this ID is open on this connection; subscribe first.',
+    href: `${DOCS}protocol-specification-things-search.html`,
+  },
+  'thing-search:subscription.protocol.error': {
+    status: 400,
+    description:
+      "The search protocol was not followed: 'request' needs a positive integer 'demand', and subscriptions are limited per connection.",
+    href: `${DOCS}protocol-specification-things-search.html`,
+  },
+  'thing-search:aggregation.invalid': {
+    status: 400,
+    description:
+      "An aggregation (Egiz extension) takes 'groupBy' with one property path, and/or 'metric' as min|max|avg|sum(<path>); the feature wildcard is not allowed.",
+  },
   // --- Ditto Protocol, realtime edges, messages and acknowledgements
   'protocoladapter:unknown.topicpath': {
     status: 400,

@@ -28,8 +28,10 @@ import { WsAcks } from '../edge/ws/ws-acks.js';
 import type { WsContext } from '../edge/ws/ws-context.js';
 import { WsHistory } from '../edge/ws/ws-history.js';
 import { WsLive } from '../edge/ws/ws-live.js';
+import { WsSearch } from '../edge/ws/ws-search.js';
 import { registerWebSocket } from '../edge/ws/ws-server.js';
 import { registerSseRoutes } from '../edge/sse/sse-routes.js';
+import { registerSseSearchRoute } from '../edge/sse/sse-search-route.js';
 import { createRealtime } from '../egress/realtime.js';
 import { registerCheckPermissionsRoute } from '../edge/http/check-permissions-route.js';
 import { registerOpsRoutes } from '../edge/http/ops-routes.js';
@@ -164,7 +166,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   });
   registerMessageRoutes(http, realtimeHttp);
   registerPoliciesRoutes(http, { policies: policyService });
-  registerSearchRoutes(http, { search });
+  registerSearchRoutes(http, { search, things });
   registerCheckPermissionsRoute(http, { checks: new PermissionChecks(things, enforcers) });
 
   // Realtime: WebSocket /ws/2, SSE and HTTP messages share the egress hubs (docs/adr/0005).
@@ -176,6 +178,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     live: wsLive,
     acks: new WsAcks(realtime.acks),
     history: new WsHistory(things, realtime.fanout, clock),
+    search: new WsSearch(search, config.realtime.outbox),
     metrics,
     logger,
     clock,
@@ -190,6 +193,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     limits: config.realtime.outbox,
     clock,
   });
+  registerSseSearchRoute(http, { search, metrics, limits: config.realtime.outbox });
   http.addHook('onClose', (_app, done) => {
     realtime.stop();
     done();

@@ -161,3 +161,17 @@ export function parseCountRequest(
     namespaces: parseNamespaces(params.namespaces),
   };
 }
+
+/**
+ * Parses a streaming search (SSE, the search protocol): like a page, but `cursor` and `limit` are
+ * refused because the stream pages by itself; `size` is kept (the search protocol's page size).
+ */
+export function parseStreamRequest(params: SearchParams): SearchRequest {
+  const request = parseSearchRequest(params);
+  if (request.cursor !== undefined || request.limit !== undefined)
+    throw optionError(
+      "The options 'cursor' and 'limit' do not apply to a streaming search.",
+      "A stream sends every result; use 'sort' and 'size' only.",
+    );
+  return request;
+}

@@ -25,7 +25,14 @@ import {
 } from './search-request.js';
 import { searchDialect } from './sql/dialects.js';
 import type { SearchDialect, ThingRow } from './sql/search-dialect.js';
-import { countQuery, pageQuery, partialProbeQuery, type SelectionSpec } from './sql/search-sql.js';
+import {
+  countQuery,
+  pageQuery,
+  readerProbeOf,
+  readerProbeQuery,
+  type ReaderProbe,
+  type SelectionSpec,
+} from './sql/search-sql.js';
 import {
   comparePositions,
   sortValueOf,
@@ -59,7 +66,7 @@ interface Found {
 }
 
 interface Plan {
-  readonly selection: Omit<SelectionSpec, 'visibility' | 'filter'>;
+  readonly selection: Omit<SelectionSpec, 'visibility' | 'filter' | 'revokes'>;
   readonly filter: RqlNode | undefined;
   readonly sort: readonly SortSpec[];
   readonly subjects: readonly string[];
@@ -161,12 +168,51 @@ export class SearchService {
     const request = parseCountRequest(params);
     const plan = this.#plan({ ...request, sort: undefined }, withTieBreaker([]), auth);
     if (plan.subjects.length === 0) return 0;
+    const probe = await this.#probe(plan);
     const [row] = await this.#store.search(
-      countQuery(this.#dialect, { ...plan.selection, visibility: 'full', filter: plan.filter }),
+      countQuery(this.#dialect, {
+        ...plan.selection,
+        visibility: 'full',
+        revokes: probe.revokes,
+        filter: plan.filter,
+      }),
     );
     let n = Number(row?.n ?? 0);
-    for await (const _ of this.#partial(plan, undefined, CHUNK)) n++;
+    if (probe.partial) for await (const _ of this.#partial(plan, probe, undefined, CHUNK)) n++;
     return n;
+  }
+
+  /**
+   * Every matching Thing in order, as items (streaming: SSE and the search protocol), fetched in
+   * chunks as the consumer pulls. Paging options (`cursor`, `limit`) do not apply; `size` only sets
+   * how many are fetched at a time. `after` continues after a position (resumePosition).
+   */
+  async *stream(
+    request: SearchRequest,
+    auth: AuthContext,
+    after?: readonly SortValue[],
+  ): AsyncGenerator<{ readonly thingId: string; readonly item: JsonObject }> {
+    const sort = withTieBreaker(request.sort ?? []);
+    const plan = this.#plan(request, sort, auth);
+    const chunk = Math.max(request.size ?? DEFAULT_PAGE_SIZE, CHUNK);
+    for await (const found of this.#found(plan, after, chunk))
+      yield { thingId: found.readable.thing.thingId as string, item: itemOf(found.readable, request.fields) };
+  }
+
+  /**
+   * The position of a Thing in the order of a streaming request (SSE `Last-Event-ID`): by its current
+   * sort values, as the caller sees it; undefined when the caller cannot find that Thing.
+   */
+  async resumePosition(
+    request: SearchRequest,
+    auth: AuthContext,
+    thingId: string,
+  ): Promise<readonly SortValue[] | undefined> {
+    const sort = withTieBreaker(request.sort ?? []);
+    const byId: RqlNode = Object.freeze({ kind: 'eq', property: 'thingId', value: thingId });
+    const plan = this.#plan({ ...request, filter: byId, condition: undefined }, sort, auth);
+    for await (const found of this.#found(plan, undefined, 1)) return found.position;
+    return undefined;
   }
 
   /** A request that continues a cursor: filter, namespaces and sort come from the cursor. */
@@ -214,6 +260,12 @@ export class SearchService {
     };
   }
 
+  /** What the caller's subjects do across all policies: two index seeks (readerProbeQuery). */
+  async #probe(plan: Plan): Promise<ReaderProbe> {
+    const [row] = await this.#store.search(readerProbeQuery(this.#dialect, plan.subjects));
+    return readerProbeOf(row);
+  }
+
   /** Matching Things in order after `position`, both streams merged. */
   async *#found(
     plan: Plan,
@@ -221,8 +273,13 @@ export class SearchService {
     wanted: number,
   ): AsyncGenerator<Found> {
     if (plan.subjects.length === 0) return;
-    const full = this.#full(plan, position, Math.min(wanted, MAX_CHUNK));
-    const partial = this.#partial(plan, position, CHUNK);
+    const probe = await this.#probe(plan);
+    const full = this.#full(plan, probe, position, Math.min(wanted, MAX_CHUNK));
+    if (!probe.partial) {
+      yield* full;
+      return;
+    }
+    const partial = this.#partial(plan, probe, position, CHUNK);
     let a = await full.next();
     let b = await partial.next();
     while (!a.done || !b.done) {
@@ -238,7 +295,7 @@ export class SearchService {
 
   async *#rows(
     plan: Plan,
-    spec: Pick<SelectionSpec, 'visibility' | 'filter'>,
+    spec: Pick<SelectionSpec, 'visibility' | 'filter' | 'revokes'>,
     position: readonly SortValue[] | undefined,
     chunk: number,
   ): AsyncGenerator<{ row: ThingRow; position: readonly SortValue[] }> {
@@ -256,10 +313,15 @@ export class SearchService {
     }
   }
 
-  async *#full(plan: Plan, position: readonly SortValue[] | undefined, chunk: number): AsyncGenerator<Found> {
+  async *#full(
+    plan: Plan,
+    probe: ReaderProbe,
+    position: readonly SortValue[] | undefined,
+    chunk: number,
+  ): AsyncGenerator<Found> {
     for await (const { row, position: at } of this.#rows(
       plan,
-      { visibility: 'full', filter: plan.filter },
+      { visibility: 'full', revokes: probe.revokes, filter: plan.filter },
       position,
       chunk,
     ))
@@ -268,11 +330,10 @@ export class SearchService {
 
   async *#partial(
     plan: Plan,
+    probe: ReaderProbe,
     position: readonly SortValue[] | undefined,
     chunk: number,
   ): AsyncGenerator<Found> {
-    const [probe] = await this.#store.search(partialProbeQuery(this.#dialect, plan.subjects));
-    if (probe === undefined) return;
     // A filter that can only lose matches on a view may narrow the candidates in SQL.
     const prefilter = plan.filter !== undefined && isMonotoneFilter(plan.filter) ? plan.filter : undefined;
     const matches =
@@ -280,7 +341,7 @@ export class SearchService {
     const enforcers = new Map<string, Promise<Enforcer | undefined>>();
     for await (const { row, position: at } of this.#rows(
       plan,
-      { visibility: 'partial', filter: prefilter },
+      { visibility: 'partial', revokes: probe.revokes, filter: prefilter },
       position,
       chunk,
     )) {

@@ -11,6 +11,7 @@ import type { Metrics } from '../../ops/metrics.js';
 import type { WsAcks } from './ws-acks.js';
 import type { WsHistory } from './ws-history.js';
 import type { WsLive } from './ws-live.js';
+import type { WsSearch } from './ws-search.js';
 import type { WsSession } from './ws-session.js';
 
 export interface RealtimeLimits {
@@ -30,6 +31,7 @@ export interface WsContext {
   readonly live: WsLive;
   readonly acks: WsAcks;
   readonly history: WsHistory;
+  readonly search: WsSearch;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly clock: () => Date;

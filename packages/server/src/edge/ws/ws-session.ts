@@ -302,10 +302,7 @@ export class WsSession {
       case 'streaming':
         return this.#ctx.history.fromSession(this, signal, correlationId);
       case 'search':
-        throw new DittoError(
-          'protocoladapter:unknown.command',
-          'The search protocol is not available over this WebSocket yet; use GET /api/2/search/things.',
-        );
+        return this.#ctx.search.fromSession(this, signal, envelope, correlationId);
       default:
         throw new DittoError(
           'protocoladapter:unknown.command',

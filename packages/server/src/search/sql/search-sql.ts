@@ -24,6 +24,11 @@ export interface SelectionSpec {
   /** The caller's subjects (at least one). */
   readonly subjects: readonly string[];
   readonly visibility: Visibility;
+  /**
+   * Whether any of the caller's subjects revokes READ somewhere (readerProbeQuery); without such a
+   * subject, the check that none of them revokes on the Thing's policy is left out. Default true.
+   */
+  readonly revokes?: boolean;
   readonly now: Date;
 }
 
@@ -39,9 +44,18 @@ function readers(b: SqlBuilder, subjects: readonly string[], condition: string):
   return `SELECT 1 FROM policy_readers r WHERE r.policy_id = t.policy_id AND r.namespace = t.namespace AND r.subject IN (${b.list(subjects, 'text')}) AND ${condition}`;
 }
 
-function fullyVisible(b: SqlBuilder, subjects: readonly string[]): string {
-  return `EXISTS (${readers(b, subjects, 'r.access = 2')}) AND NOT EXISTS (${readers(b, subjects, 'r.revokes = 1')})`;
+function fullyVisible(b: SqlBuilder, subjects: readonly string[], revokes: boolean): string {
+  const grants = `EXISTS (${readers(b, subjects, 'r.access = 2')})`;
+  return revokes ? `${grants} AND NOT EXISTS (${readers(b, subjects, 'r.revokes = 1')})` : grants;
 }
+
+/**
+ * The predicate of the partial index `policy_readers_partial`: reader rows that make a Thing only
+ * partly visible. Every Thing a caller reads only partly has such a row for one of the caller's
+ * subjects (no unrestricted grant means a partial one; otherwise a revoke), so these rows, found
+ * through that small index, drive the partial stream instead of all of the caller's reader rows.
+ */
+const PARTIAL_ROW = '(r.access = 1 OR r.revokes = 1)';
 
 function where(b: SqlBuilder, spec: SelectionSpec): string[] {
   const parts = [b.dialect.notDeleted('t')];
@@ -49,12 +63,14 @@ function where(b: SqlBuilder, spec: SelectionSpec): string[] {
     if (spec.namespaces.length === 0) parts.push(b.dialect.false);
     else parts.push(`t.namespace IN (${b.list(spec.namespaces, 'text')})`);
   }
-  if (spec.visibility === 'full') parts.push(fullyVisible(b, spec.subjects));
+  const revokes = spec.revokes ?? true;
+  if (spec.visibility === 'full') parts.push(fullyVisible(b, spec.subjects, revokes));
   else {
-    // Driven by the caller's reader rows (index on subject), not by a scan of all Things.
+    // Driven by the caller's partial reader rows (partial index), not by a scan of all Things.
     parts.push(
-      `t.tid IN (SELECT t2.tid FROM policy_readers r JOIN things t2 ON t2.policy_id = r.policy_id AND t2.namespace = r.namespace WHERE r.subject IN (${b.list(spec.subjects, 'text')}) AND r.access > 0)`,
-      `NOT (${fullyVisible(b, spec.subjects)})`,
+      `t.tid IN (SELECT t2.tid FROM policy_readers r JOIN things t2 ON t2.policy_id = r.policy_id AND t2.namespace = r.namespace WHERE r.subject IN (${b.list(spec.subjects, 'text')}) AND ${PARTIAL_ROW})`,
+      `EXISTS (${readers(b, spec.subjects, 'r.access > 0')})`,
+      `NOT (${fullyVisible(b, spec.subjects, revokes)})`,
     );
   }
   if (spec.filter !== undefined) parts.push(compileFilter(spec.filter, { b, now: spec.now }));
@@ -77,11 +93,30 @@ export function countQuery(dialect: SearchDialect, spec: SelectionSpec): SearchQ
   return { sql, params: b.params };
 }
 
-/** Whether the caller holds any subject that makes some Thing only partially visible. */
-export function partialProbeQuery(dialect: SearchDialect, subjects: readonly string[]): SearchQuery {
+/** What the caller's subjects do across all policies, from the partial reader rows. */
+export interface ReaderProbe {
+  /** Some Thing is only partly visible to the caller (the partial stream has candidates). */
+  readonly partial: boolean;
+  /** Some subject of the caller revokes READ somewhere. */
+  readonly revokes: boolean;
+}
+
+/**
+ * Two index probes into `policy_readers_partial` (subject, revokes) WHERE access = 1 OR revokes = 1:
+ * columns `partial` and `revokes`, true/1 when such rows exist. Costs a few index seeks however many
+ * Things the caller reads.
+ */
+export function readerProbeQuery(dialect: SearchDialect, subjects: readonly string[]): SearchQuery {
   const b = new SqlBuilder(dialect);
-  const sql = `SELECT 1 AS found FROM policy_readers r WHERE r.subject IN (${b.list(subjects, 'text')}) AND (r.access = 1 OR r.revokes = 1) LIMIT 1`;
+  const rows = (extra: string) =>
+    `SELECT 1 FROM policy_readers r WHERE r.subject IN (${b.list(subjects, 'text')}) AND ${PARTIAL_ROW}${extra}`;
+  const sql = `SELECT EXISTS (${rows('')}) AS partial, EXISTS (${rows(' AND r.revokes = 1')}) AS revokes`;
   return { sql, params: b.params };
+}
+
+export function readerProbeOf(row: Readonly<Record<string, unknown>> | undefined): ReaderProbe {
+  const yes = (v: unknown) => v === true || v === 1 || v === '1' || v === 't';
+  return { partial: yes(row?.partial), revokes: yes(row?.revokes) };
 }
 
 /** The (policy, namespace) pairs of these policies that have reader rows. */

@@ -151,6 +151,9 @@ const startupValue = (value: string): string => value.replace(/[\\ ]/g, '\\$&');
 const limitOrAll = (limit: number | undefined): number | null =>
   limit === undefined || limit < 0 ? null : limit;
 
+/** Most distinct search statements prepared on each connection (see PostgresStore.#prepared). */
+const MAX_PREPARED_SEARCHES = 256;
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #options: PostgresStoreOptions;
@@ -158,6 +161,13 @@ export class PostgresStore implements Store {
   readonly #sql: Statements;
   readonly #index: PostgresSearchIndex;
   #pool: Pool | undefined;
+  /**
+   * Names of the search statements prepared on the server (per connection, by pg). Planning a search
+   * costs more than running an indexed one (~0.4 ms against ~0.05 ms), so each SQL shape the compiler
+   * produces is prepared once per connection; the number of names is capped, so a client inventing
+   * ever new filter shapes cannot grow the server's statement caches without bound.
+   */
+  readonly #prepared = new Map<string, string>();
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
@@ -344,7 +354,17 @@ export class PostgresStore implements Store {
   }
 
   async search(query: SearchQuery): Promise<SearchRow[]> {
-    return this.#query<SearchRow>(query.sql, query.params);
+    let name = this.#prepared.get(query.sql);
+    if (
+      name === undefined &&
+      this.#prepared.size < MAX_PREPARED_SEARCHES &&
+      !/^\s*(EXPLAIN|ANALYZE)\b/i.test(query.sql)
+    ) {
+      name = `egiz_search_${this.#prepared.size + 1}`;
+      this.#prepared.set(query.sql, name);
+    }
+    if (name === undefined) return this.#query<SearchRow>(query.sql, query.params);
+    return this.#query<SearchRow>({ name, text: query.sql, values: [...query.params] });
   }
 
   async readerNamespaces(policyId: string): Promise<string[]> {

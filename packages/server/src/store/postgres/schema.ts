@@ -67,7 +67,9 @@ export function postgresSchema(prefix: string): readonly string[] {
        revokes int2 NOT NULL,
        PRIMARY KEY (policy_id, namespace, subject)
      )`,
-    `CREATE INDEX IF NOT EXISTS policy_readers_subject ON ${prefix}policy_readers (subject)`,
+    // Only the rows that make Things partly visible (search-sql.ts, as in the SQLite schema).
+    `DROP INDEX IF EXISTS ${prefix}policy_readers_subject`,
+    `CREATE INDEX IF NOT EXISTS policy_readers_partial ON ${prefix}policy_readers (subject, revokes) WHERE access = 1 OR revokes = 1`,
     `CREATE TABLE IF NOT EXISTS ${prefix}egiz_meta (
        key text COLLATE "C" PRIMARY KEY,
        value text NOT NULL

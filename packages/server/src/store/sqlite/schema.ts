@@ -59,7 +59,11 @@ export const SQLITE_SCHEMA = [
      revokes INTEGER NOT NULL,
      PRIMARY KEY (policy_id, namespace, subject)
    ) WITHOUT ROWID`,
-  `CREATE INDEX IF NOT EXISTS policy_readers_subject ON policy_readers (subject)`,
+  // Only the rows that make Things partly visible (search-sql.ts): a caller who reads everything it
+  // reads in full costs two seeks here, however many Things that is. It replaces an index on all
+  // rows by subject, which the probe had to walk through in full.
+  `DROP INDEX IF EXISTS policy_readers_subject`,
+  `CREATE INDEX IF NOT EXISTS policy_readers_partial ON policy_readers (subject, revokes) WHERE access = 1 OR revokes = 1`,
   `CREATE TABLE IF NOT EXISTS egiz_meta (
      key TEXT PRIMARY KEY,
      value TEXT NOT NULL

@@ -162,6 +162,9 @@ export class SqliteStore implements Store {
         db.pragma(`synchronous = ${this.#options.synchronous ?? 'FULL'}`);
         db.pragma('busy_timeout = 5000');
         db.pragma('cache_size = -65536');
+        // Search pages sort in a temporary b-tree (ORDER BY ... LIMIT keeps only the page): in a file,
+        // every query would create and delete one (~50 µs of system calls, a quarter of a point search).
+        db.pragma('temp_store = MEMORY');
         db.function(ILIKE_FUNCTION, { deterministic: true }, ilikeMatches);
         db.transaction(() => {
           for (const ddl of SQLITE_SCHEMA) db.exec(ddl);
