@@ -154,7 +154,7 @@ export class ThingService {
       const readable = readableView(enforcer, auth.subjects);
       const wantsPolicy = cmd.options.fields?.some((f) => f[0] === '_policy') === true;
       const policy = wantsPolicy ? await this.#readablePolicy(current, auth) : undefined;
-      return decideThing(state, cmd, { ...this.#context(policy), ...(readable ? { readable } : {}) });
+      return decideThing(state, cmd, this.#context(policy, readable));
     }
     return this.#queue.run(cmd.thingId, () => this.#write(cmd, auth, opts));
   }
@@ -320,13 +320,22 @@ export class ThingService {
     return isJsonObject(view) ? { ...policy, policy: view } : undefined;
   }
 
-  #context(policy?: PolicyEntity): DecideContext {
-    const now = this.#clock();
+  /** The time is read only when a decision needs it (reads never do), and then once. */
+  #context(
+    policy: PolicyEntity | undefined,
+    readable: ((thing: JsonObject) => JsonObject) | undefined,
+  ): DecideContext {
+    const clock = this.#clock;
+    let now: string | undefined;
     return {
-      now: now.toISOString(),
-      clock: this.#clock,
+      get now(): string {
+        now ??= clock().toISOString();
+        return now;
+      },
+      clock,
       maxThingBytes: this.#config.maxThingBytes,
       ...(policy ? { policy: policy.policy } : {}),
+      ...(readable ? { readable } : {}),
     };
   }
 
@@ -352,12 +361,14 @@ export class ThingService {
         readable = readableView(enforcer, auth.subjects);
         await this.#checkPolicyChange(cmd, state, auth);
       }
-      const decision = decideThing(state, command, { ...this.#context(), ...(readable ? { readable } : {}) });
+      const decision = decideThing(state, command, this.#context(undefined, readable));
       if (decision.kind === 'query') return decision;
       const mutation: Mutation = {
         next: thingRecord(decision.next),
         expectedRevision: state?.revision ?? 0,
         events: decision.events.map(journalEntry),
+        // What is stored at that revision (cache = last commit): the index diff needs no read-back.
+        ...(state !== undefined ? { previous: thingRecord(state) } : {}),
       };
       try {
         await this.#committer.submit([...extra, mutation]);
