@@ -40,6 +40,13 @@ export interface SqliteStoreOptions {
 }
 
 const CACHE_KIB = 65536;
+/**
+ * WAL pages (4 KiB) after which a commit checkpoints, instead of SQLite's 1000: a checkpoint copies
+ * each distinct page once however often it changed since the last one, so under a steady write load
+ * on hot twins fewer, larger checkpoints write far less (about 20 % more modifies/s in the writer
+ * here). The WAL file grows to ~40 MiB; durability is the same (every commit is fsynced).
+ */
+const WAL_AUTOCHECKPOINT = 10_000;
 
 interface Row {
   tid?: number;
@@ -164,6 +171,7 @@ export class SqliteStore implements Store {
         db.pragma(`synchronous = ${this.#options.synchronous ?? 'FULL'}`);
         db.pragma('busy_timeout = 5000');
         db.pragma(`cache_size = -${CACHE_KIB}`);
+        db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
         db.function(ILIKE_FUNCTION, { deterministic: true }, ilikeMatches);
         db.transaction(() => {
           for (const ddl of SQLITE_SCHEMA) db.exec(ddl);
@@ -191,6 +199,7 @@ export class SqliteStore implements Store {
         path: this.#options.path,
         synchronous: this.#options.synchronous ?? 'FULL',
         cacheKiB: CACHE_KIB,
+        autocheckpoint: WAL_AUTOCHECKPOINT,
       });
     } catch (e) {
       await this.close();
@@ -272,8 +281,12 @@ export class SqliteStore implements Store {
       let added: PlanFieldRow[] = [];
       let namespace: string | null = null;
       let policyId: string | null = null;
+      let searchUnchanged = !thing;
       if (thing) {
         [namespace, policyId] = index.columns(r);
+        const previous = m.previous;
+        searchUnchanged =
+          previous !== undefined && m.expectedRevision !== 0 && index.columns(previous)[1] === policyId;
         const changes = fieldChanges(this.#rowsBefore(m, inBatch), fieldRows(r));
         removed = changes.removed.map((row) => this.#planRow(row));
         added = changes.added.map((row) => this.#planRow(row));
@@ -291,6 +304,7 @@ export class SqliteStore implements Store {
         metadata: r.metadata ? jsonText(r.metadata) : null,
         namespace,
         policyId,
+        searchUnchanged,
         journal: m.events.map(
           (e) => [e.kind, e.id, e.revision, e.timestamp, e.type, JSON.stringify(e.payload)] as const,
         ),

@@ -16,6 +16,8 @@ export interface WriterOptions {
   readonly path: string;
   readonly synchronous: 'FULL' | 'NORMAL';
   readonly cacheKiB: number;
+  /** WAL pages after which a commit checkpoints (see WAL_AUTOCHECKPOINT in sqlite-store.ts). */
+  readonly autocheckpoint: number;
 }
 
 type Reply =
@@ -41,6 +43,7 @@ try {
   db.pragma('synchronous = ' + workerData.synchronous);
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -' + workerData.cacheKiB);
+  db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
   execute = createPlanExecutor(db);
   parentPort.postMessage({ ready: true });
 } catch (e) {

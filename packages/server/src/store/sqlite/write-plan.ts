@@ -41,6 +41,8 @@ export interface WritePlan {
   /** Search columns of a Thing row (unused for policies). */
   readonly namespace: string | null;
   readonly policyId: string | null;
+  /** The update leaves namespace and policy_id as stored (known from the previous record). */
+  readonly searchUnchanged: boolean;
   readonly journal: readonly PlanJournalRow[];
   readonly removed: readonly PlanFieldRow[];
   readonly added: readonly PlanFieldRow[];
@@ -61,6 +63,11 @@ export function createPlanExecutor(db: BetterSqlite3.Database): PlanExecutor {
     ),
     update: db.prepare<unknown[], { tid: number }>(
       `UPDATE ${name} SET revision = ?, deleted = ?, created = ?, modified = ?, value = ?, metadata = ?${searchColumns ? ', namespace = ?, policy_id = ?' : ''} WHERE id = ? AND revision = ? RETURNING ${searchColumns ? 'tid' : '0 AS tid'}`,
+    ),
+    // Without the search columns: SQLite rewrites the entry of every index whose columns are SET,
+    // even to the same value, which dirties one more page per write (things_policy).
+    updateState: db.prepare<unknown[], { tid: number }>(
+      `UPDATE ${name} SET revision = ?, deleted = ?, created = ?, modified = ?, value = ?, metadata = ? WHERE id = ? AND revision = ? RETURNING ${searchColumns ? 'tid' : '0 AS tid'}`,
     ),
   });
   const things = table('things', true);
@@ -106,17 +113,28 @@ export function createPlanExecutor(db: BetterSqlite3.Database): PlanExecutor {
       const applied =
         p.expectedRevision === 0
           ? st.insert.get(p.id, p.revision, p.deleted, p.created, p.modified, p.value, p.metadata, ...search)
-          : st.update.get(
-              p.revision,
-              p.deleted,
-              p.created,
-              p.modified,
-              p.value,
-              p.metadata,
-              ...search,
-              p.id,
-              p.expectedRevision,
-            );
+          : p.searchUnchanged
+            ? st.updateState.get(
+                p.revision,
+                p.deleted,
+                p.created,
+                p.modified,
+                p.value,
+                p.metadata,
+                p.id,
+                p.expectedRevision,
+              )
+            : st.update.get(
+                p.revision,
+                p.deleted,
+                p.created,
+                p.modified,
+                p.value,
+                p.metadata,
+                ...search,
+                p.id,
+                p.expectedRevision,
+              );
       if (applied === undefined) {
         conflicts.push(position);
         continue;
