@@ -9,6 +9,7 @@ import {
   isJsonObject,
   namespaceOf,
   parseEntityId,
+  type Enforcer,
   type JsonObject,
   type JsonValue,
   type ThingEvent,
@@ -146,7 +147,7 @@ export class ThingService {
   async execute(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions = {}): Promise<Decision> {
     if (cmd.type === 'retrieve') {
       // Permissions come from the current policy, also for historical reads.
-      const current = await this.load(cmd.thingId);
+      const current = this.#cache.get(cmd.thingId) ?? (await this.load(cmd.thingId));
       if (!current || current.deleted) throw thingNotFound(cmd.thingId);
       const enforcer = await this.#enforcerOf(current);
       authorizeRead(enforcer, auth.subjects, cmd.thingId, cmd.resource);
@@ -300,11 +301,12 @@ export class ThingService {
     return this.#queue.drain();
   }
 
-  #enforcerOf(state: ThingState) {
+  /** The Thing's enforcer; synchronously when it is cached and current (no promise on a hot read). */
+  #enforcerOf(state: ThingState): Enforcer | undefined | Promise<Enforcer | undefined> {
     const policyId = state.thing.policyId;
-    return typeof policyId === 'string'
-      ? this.#enforcers.enforcer(policyId, namespaceOf(state.thingId))
-      : Promise.resolve(undefined);
+    if (typeof policyId !== 'string') return undefined;
+    const namespace = namespaceOf(state.thingId);
+    return this.#enforcers.cached(policyId, namespace) ?? this.#enforcers.enforcer(policyId, namespace);
   }
 
   /** The Thing's policy as the caller may read it (for `fields=_policy`), or undefined. */
@@ -341,7 +343,7 @@ export class ThingService {
 
   async #write(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions): Promise<Decision> {
     for (let attempt = 0; ; attempt++) {
-      const state = await this.load(cmd.thingId);
+      const state = this.#cache.get(cmd.thingId) ?? (await this.load(cmd.thingId));
       let command = cmd;
       const extra: Mutation[] = [];
       const published: BusMessage[] = [];

@@ -33,6 +33,7 @@ function isAuthenticatedPath(url: string): boolean {
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // Typed as Fastify's logger so the instance keeps the default FastifyInstance type.
   const logger: FastifyBaseLogger = opts.logger;
+  let requestCount = 0;
   const app = Fastify({
     loggerInstance: logger,
     // Per-request logs would dominate the cost of a request; errors are logged by the error handler.
@@ -41,7 +42,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    genReqId: () => randomUUID(),
+    // Request ids only tag log lines (the correlation-id is what clients see): a counter is enough.
+    genReqId: () => `r${(++requestCount).toString(36)}`,
   });
 
   app.decorateRequest('auth', undefined);
@@ -79,7 +81,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
         authorization: request.headers.authorization,
         preAuthenticated: typeof pre === 'string' ? pre : undefined,
       });
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      const bearer = auth ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
       if (!auth && bearer !== undefined && opts.jwt?.enabled) {
         opts.jwt.verify(bearer).then(
           (verified) => {

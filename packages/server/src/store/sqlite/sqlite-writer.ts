@@ -55,7 +55,7 @@ parentPort.on('message', (msg) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: msg.id, conflicts: execute(msg.plans) });
+    parentPort.postMessage({ id: msg.id, conflicts: execute(JSON.parse(msg.plans)) });
   } catch (e) {
     parentPort.postMessage({ id: msg.id, error: { message: String(e && e.message), code: e && e.code } });
   }
@@ -128,7 +128,9 @@ export class SqliteWriterThread {
     return new Promise<number[]>((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, plans });
+      // As one JSON string: about half the cost of the structured clone of the plan objects
+      // (postMessage copies a string as it is).
+      this.#worker.postMessage({ id, plans: JSON.stringify(plans) });
     });
   }
 
