@@ -31,7 +31,7 @@ const HELP = `Usage: npm run bench -- [options]
   --quick              small sizes and short runs (< 60 s), for CI: fails only on errors
   --large              bulk creation (and search) at 1,000,000 twins instead of 100,000
   --only <ids>         comma-separated scenario ids (or prefixes): cold-start, rest-modify,
-                       rest-get, bulk-create, search, ws-modify, fanout
+                       rest-get, policy-size, bulk-create, search, ws-modify, fanout
   --profile            run Egiz under --cpu-prof (profiles in bench/results/profiles/) and
                        print the top self-time functions when it stops
   --duration <s>       measured seconds per load run (default 10, quick 1.5)

@@ -50,6 +50,33 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
   return walk(value, 0);
 }
 
+/**
+ * Serialized JSON of an object, remembered per object identity. The model never mutates a Thing or
+ * its parts in place (updates copy the path they change), so the text of an object stays valid for
+ * its life: a write's size check, its store row and later GETs of the same state share one
+ * `JSON.stringify`.
+ */
+const jsonTexts = new WeakMap<object, string>();
+
+export function jsonText(value: JsonObject | readonly JsonValue[]): string {
+  let text = jsonTexts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonTexts.set(value, text);
+  }
+  return text;
+}
+
+/**
+ * Whether a string's UTF-8 encoding exceeds `max` bytes; skips the count when even 3 bytes per
+ * UTF-16 unit (the worst case: a surrogate pair is 2 units for 4 bytes) would fit.
+ */
+export function utf8LengthExceeds(s: string, max: number): boolean {
+  if (s.length * 3 <= max) return false;
+  if (s.length > max) return true;
+  return utf8Length(s) > max;
+}
+
 /** UTF-8 byte length of a string without a TextEncoder allocation per call. */
 export function utf8Length(s: string): number {
   let n = 0;

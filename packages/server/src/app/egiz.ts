@@ -101,6 +101,8 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     };
   };
   const committer = new GroupCommitter(new SearchReaders(store, readerSource), {
+    // SQLite writes in its writer thread: hand it the next batch while one is being fsynced.
+    maxInFlight: store.dialect === 'sqlite' ? 2 : 1,
     onBatch: (s) => {
       metrics.commitBatchSize.observe(s.size);
       metrics.commitSeconds.observe(s.seconds);

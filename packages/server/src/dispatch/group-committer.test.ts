@@ -91,4 +91,37 @@ describe('KeyedQueue', () => {
     await expect(q.run('k', () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(q.run('k', () => Promise.resolve(7))).resolves.toBe(7);
   });
+
+  it('with maxInFlight 2 hands the next batch over before the first is durable, and flush waits for both', async () => {
+    const sent: string[][] = [];
+    const pending: (() => void)[] = [];
+    const store = {
+      commit(mutations: readonly Mutation[]): Promise<CommitResult> {
+        sent.push(mutations.map((m) => m.next.id));
+        return new Promise((resolve) => pending.push(() => resolve({ conflicts: [] })));
+      },
+    } as unknown as Store;
+    const c = new GroupCommitter(store, { maxInFlight: 2 });
+    const done: string[] = [];
+    const a = c.submit([mutation('a')]).then(() => done.push('a'));
+    await new Promise((r) => setImmediate(r));
+    const b = c.submit([mutation('b')]).then(() => done.push('b'));
+    await new Promise((r) => setImmediate(r));
+    const third = c.submit([mutation('c')]).then(() => done.push('c'));
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([['a'], ['b']]); // a third batch waits for a free slot
+    expect(done).toEqual([]);
+    let flushed = false;
+    const flushing = c.flush().then(() => (flushed = true));
+    pending.shift()?.();
+    await a;
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([['a'], ['b'], ['c']]);
+    expect(flushed).toBe(false);
+    pending.shift()?.();
+    pending.shift()?.();
+    await Promise.all([b, third, flushing]);
+    expect(done).toEqual(['a', 'b', 'c']);
+    expect(flushed).toBe(true);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * @module Group commit: every write submitted within one turn of the event loop goes to the store in
- * ONE transaction; each submitter is answered when that transaction is durable. One batch is in
- * flight at a time, so batches (and a twin's writes) commit in submission order.
+ * ONE transaction; each submitter is answered when that transaction is durable. At most
+ * `maxInFlight` batches are in flight (1 unless configured); a twin's writes commit in order because
+ * its next write is only decided once the previous one is durable.
  */
 import type { Mutation, Store } from '../store/port.js';
 
@@ -23,14 +24,26 @@ export interface BatchStats {
 export class GroupCommitter {
   #queue: Pending[] = [];
   #scheduled = false;
-  #running: Promise<void> | undefined;
+  readonly #running = new Set<Promise<void>>();
   readonly #store: Store;
   readonly #maxBatch: number;
+  readonly #maxInFlight: number;
   readonly #onBatch: ((stats: BatchStats) => void) | undefined;
 
-  constructor(store: Store, opts: { maxBatch?: number; onBatch?: (stats: BatchStats) => void } = {}) {
+  /**
+   * `maxInFlight` batches may be handed to the store before the first is durable (default 1). With
+   * 2, a store that writes in another thread (SQLite's writer thread) starts the next transaction
+   * as soon as the previous one is committed, instead of idling until this thread gets round to
+   * flushing again. Safe because a twin's next write is decided only after its previous one
+   * committed (KeyedQueue), so batches in flight never share a twin.
+   */
+  constructor(
+    store: Store,
+    opts: { maxBatch?: number; maxInFlight?: number; onBatch?: (stats: BatchStats) => void } = {},
+  ) {
     this.#store = store;
     this.#maxBatch = opts.maxBatch ?? 1000;
+    this.#maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
     this.#onBatch = opts.onBatch;
   }
 
@@ -43,14 +56,16 @@ export class GroupCommitter {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running) return;
+    if (this.#scheduled || this.#running.size >= this.#maxInFlight) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      this.#running = this.#flush().finally(() => {
-        this.#running = undefined;
+      if (this.#queue.length === 0) return;
+      const running: Promise<void> = this.#flush().finally(() => {
+        this.#running.delete(running);
         if (this.#queue.length > 0) this.#schedule();
       });
+      this.#running.add(running);
     });
   }
 
@@ -99,8 +114,8 @@ export class GroupCommitter {
 
   /** Waits for everything submitted so far to be committed (used on shutdown). */
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#running || this.#scheduled) {
-      if (this.#running) await this.#running;
+    while (this.#queue.length > 0 || this.#running.size > 0 || this.#scheduled) {
+      if (this.#running.size > 0) await Promise.allSettled([...this.#running]);
       else await new Promise((r) => setImmediate(r));
     }
   }

@@ -82,6 +82,22 @@ export class PolicyEnforcers {
     };
   }
 
+  /**
+   * The cached Enforcer when it is known to be current from cached Policies alone (the common case
+   * of a request): no promise, no store. Undefined means "ask enforcer()", never "no policy".
+   */
+  cached(policyId: string, namespace: string | undefined): Enforcer | undefined {
+    const entry = this.#cache.get(`${policyId}\u0000${namespace ?? '\u0000'}`);
+    if (entry === undefined) return undefined;
+    const validUntil = entry.enforcer.validUntil;
+    if (validUntil && validUntil <= this.#clock()) return undefined;
+    for (const [id, revision] of entry.contributors) {
+      const current = this.#repo.peek(id);
+      if (!current || current.deleted || current.revision !== revision) return undefined;
+    }
+    return entry.enforcer;
+  }
+
   /** The Enforcer of a Policy as it applies in `namespace` (undefined namespace: policy commands). */
   async enforcer(policyId: string, namespace: string | undefined): Promise<Enforcer | undefined> {
     const key = `${policyId}\u0000${namespace ?? '\u0000'}`;

@@ -53,6 +53,11 @@ export class PolicyRepository {
     return entity;
   }
 
+  /** The cached Policy, without going to the store (undefined: not cached). */
+  peek(id: string): PolicyState | undefined {
+    return this.#cache.get(id);
+  }
+
   /** Called with every Policy loaded from the store or remembered after a change. */
   onLoaded(listener: (state: PolicyState) => void): void {
     this.#listener = listener;

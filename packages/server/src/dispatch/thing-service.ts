@@ -9,6 +9,7 @@ import {
   isJsonObject,
   namespaceOf,
   parseEntityId,
+  type Enforcer,
   type JsonObject,
   type JsonValue,
   type ThingEvent,
@@ -146,7 +147,7 @@ export class ThingService {
   async execute(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions = {}): Promise<Decision> {
     if (cmd.type === 'retrieve') {
       // Permissions come from the current policy, also for historical reads.
-      const current = await this.load(cmd.thingId);
+      const current = this.#cache.get(cmd.thingId) ?? (await this.load(cmd.thingId));
       if (!current || current.deleted) throw thingNotFound(cmd.thingId);
       const enforcer = await this.#enforcerOf(current);
       authorizeRead(enforcer, auth.subjects, cmd.thingId, cmd.resource);
@@ -154,7 +155,7 @@ export class ThingService {
       const readable = readableView(enforcer, auth.subjects);
       const wantsPolicy = cmd.options.fields?.some((f) => f[0] === '_policy') === true;
       const policy = wantsPolicy ? await this.#readablePolicy(current, auth) : undefined;
-      return decideThing(state, cmd, { ...this.#context(policy), ...(readable ? { readable } : {}) });
+      return decideThing(state, cmd, this.#context(policy, readable));
     }
     return this.#queue.run(cmd.thingId, () => this.#write(cmd, auth, opts));
   }
@@ -300,11 +301,12 @@ export class ThingService {
     return this.#queue.drain();
   }
 
-  #enforcerOf(state: ThingState) {
+  /** The Thing's enforcer; synchronously when it is cached and current (no promise on a hot read). */
+  #enforcerOf(state: ThingState): Enforcer | undefined | Promise<Enforcer | undefined> {
     const policyId = state.thing.policyId;
-    return typeof policyId === 'string'
-      ? this.#enforcers.enforcer(policyId, namespaceOf(state.thingId))
-      : Promise.resolve(undefined);
+    if (typeof policyId !== 'string') return undefined;
+    const namespace = namespaceOf(state.thingId);
+    return this.#enforcers.cached(policyId, namespace) ?? this.#enforcers.enforcer(policyId, namespace);
   }
 
   /** The Thing's policy as the caller may read it (for `fields=_policy`), or undefined. */
@@ -320,19 +322,28 @@ export class ThingService {
     return isJsonObject(view) ? { ...policy, policy: view } : undefined;
   }
 
-  #context(policy?: PolicyEntity): DecideContext {
-    const now = this.#clock();
+  /** The time is read only when a decision needs it (reads never do), and then once. */
+  #context(
+    policy: PolicyEntity | undefined,
+    readable: ((thing: JsonObject) => JsonObject) | undefined,
+  ): DecideContext {
+    const clock = this.#clock;
+    let now: string | undefined;
     return {
-      now: now.toISOString(),
-      clock: this.#clock,
+      get now(): string {
+        now ??= clock().toISOString();
+        return now;
+      },
+      clock,
       maxThingBytes: this.#config.maxThingBytes,
       ...(policy ? { policy: policy.policy } : {}),
+      ...(readable ? { readable } : {}),
     };
   }
 
   async #write(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions): Promise<Decision> {
     for (let attempt = 0; ; attempt++) {
-      const state = await this.load(cmd.thingId);
+      const state = this.#cache.get(cmd.thingId) ?? (await this.load(cmd.thingId));
       let command = cmd;
       const extra: Mutation[] = [];
       const published: BusMessage[] = [];
@@ -352,12 +363,14 @@ export class ThingService {
         readable = readableView(enforcer, auth.subjects);
         await this.#checkPolicyChange(cmd, state, auth);
       }
-      const decision = decideThing(state, command, { ...this.#context(), ...(readable ? { readable } : {}) });
+      const decision = decideThing(state, command, this.#context(undefined, readable));
       if (decision.kind === 'query') return decision;
       const mutation: Mutation = {
         next: thingRecord(decision.next),
         expectedRevision: state?.revision ?? 0,
         events: decision.events.map(journalEntry),
+        // What is stored at that revision (cache = last commit): the index diff needs no read-back.
+        ...(state !== undefined ? { previous: thingRecord(state) } : {}),
       };
       try {
         await this.#committer.submit([...extra, mutation]);

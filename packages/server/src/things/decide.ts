@@ -14,11 +14,13 @@ import {
   hashEtag,
   invalidRegexKey,
   isJsonObject,
+  jsonText,
   jsonEqual,
   minimizeMergePatch,
   revisionEtag,
   selectFields,
   utf8Length,
+  utf8LengthExceeds,
   validateResourceValue,
   validateThingJson,
   wrapAt,
@@ -136,12 +138,14 @@ function conditionTarget(state: ThingState, ctx: DecideContext): JsonObject {
 }
 
 function checkSize(thing: JsonObject, ctx: DecideContext): void {
-  const bytes = utf8Length(JSON.stringify(thing));
-  if (bytes > ctx.maxThingBytes)
-    throw new DittoError(
-      'things:thing.toolarge',
-      `The size of '${(bytes / 1024).toFixed(2)}' kB exceeds the maximal allowed Thing size of '${(ctx.maxThingBytes / 1024).toFixed(0)}' kB.`,
-    );
+  // jsonText: the store writes the same text, so the Thing is serialized once per write.
+  const text = jsonText(thing);
+  if (!utf8LengthExceeds(text, ctx.maxThingBytes)) return;
+  const bytes = utf8Length(text);
+  throw new DittoError(
+    'things:thing.toolarge',
+    `The size of '${(bytes / 1024).toFixed(2)}' kB exceeds the maximal allowed Thing size of '${(ctx.maxThingBytes / 1024).toFixed(0)}' kB.`,
+  );
 }
 
 function checkMetadataHeaders(cmd: ThingCommand): void {

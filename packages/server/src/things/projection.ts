@@ -33,10 +33,18 @@ const PLAIN_ORDER = ['thingId', 'policyId', 'definition', 'attributes', 'feature
 
 /** The Thing JSON in Ditto's field order, without special fields. */
 export function plainThing(thing: JsonObject): JsonObject {
-  const out: JsonObject = {};
+  // The same state read again gives the same object, whose JSON text (jsonText) is then cached too:
+  // a GET of an unchanged Thing by an unrestricted reader serializes nothing.
+  let out = plainThings.get(thing);
+  if (out !== undefined) return out;
+  out = {};
   for (const k of PLAIN_ORDER) if (thing[k] !== undefined) out[k] = thing[k];
+  plainThings.set(thing, out);
   return out;
 }
+
+/** Per Thing object (immutable, see jsonText): its plain projection. */
+const plainThings = new WeakMap<JsonObject, JsonObject>();
 
 export function projectValue(value: JsonValue, fields: readonly Pointer[] | undefined): JsonValue {
   if (fields === undefined || value === null || typeof value !== 'object' || Array.isArray(value))

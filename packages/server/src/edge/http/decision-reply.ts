@@ -1,5 +1,5 @@
 /** @module Shared HTTP answers for decisions of Things and Policies: status, ETag, Location, body. */
-import { DittoError, type JsonObject, type JsonValue } from '@egiz/core';
+import { DittoError, jsonText, type JsonObject, type JsonValue } from '@egiz/core';
 import type { FastifyReply } from 'fastify';
 
 export interface ReplyDecision {
@@ -14,6 +14,15 @@ export function sendJson(reply: FastifyReply, status: number, value: JsonValue):
   return reply.code(status).type('application/json').send(JSON.stringify(value));
 }
 
+/**
+ * A value of a Thing decision: parts of the model are immutable, so their text is cached per object
+ * (`jsonText`) and a GET of an unchanged Thing by an unrestricted reader serializes nothing.
+ */
+function sendModelJson(reply: FastifyReply, status: number, value: JsonValue): FastifyReply {
+  const text = typeof value === 'object' && value !== null ? jsonText(value) : JSON.stringify(value);
+  return reply.code(status).type('application/json').send(text);
+}
+
 export function sendDecision(
   reply: FastifyReply,
   decision: ReplyDecision,
@@ -23,7 +32,7 @@ export function sendDecision(
   void reply.header('etag', decision.etag);
   if (decision.kind === 'query') {
     if (decision.metadata) void reply.header('ditto-metadata', JSON.stringify(decision.metadata));
-    return sendJson(reply, 200, decision.value ?? null);
+    return sendModelJson(reply, 200, decision.value ?? null);
   }
   if (responseRequired === false) return reply.code(202).send();
   if (decision.status === 201) {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../../auth/authenticate.js';
 import type { JwtVerifier } from '../../auth/jwt/jwt-verifier.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { Counter, Histogram } from 'prom-client';
 import { RawBody, parseJsonBody } from './json-body.js';
 import { sendError, toDittoError } from './reply.js';
 import './request-context.js';
@@ -32,6 +33,7 @@ function isAuthenticatedPath(url: string): boolean {
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // Typed as Fastify's logger so the instance keeps the default FastifyInstance type.
   const logger: FastifyBaseLogger = opts.logger;
+  let requestCount = 0;
   const app = Fastify({
     loggerInstance: logger,
     // Per-request logs would dominate the cost of a request; errors are logged by the error handler.
@@ -40,7 +42,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    genReqId: () => randomUUID(),
+    // Request ids only tag log lines (the correlation-id is what clients see): a counter is enough.
+    genReqId: () => `r${(++requestCount).toString(36)}`,
   });
 
   app.decorateRequest('auth', undefined);
@@ -78,7 +81,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
         authorization: request.headers.authorization,
         preAuthenticated: typeof pre === 'string' ? pre : undefined,
       });
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      const bearer = auth ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
       if (!auth && bearer !== undefined && opts.jwt?.enabled) {
         opts.jwt.verify(bearer).then(
           (verified) => {
@@ -113,10 +116,28 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     done();
   });
 
+  // Label children bound once per (method, route, status): prom-client hashes the label set on
+  // every unbound inc()/observe(), a measurable share of a cheap request.
+  const requestCounters = new Map<string, Counter.Internal>();
+  const durationHistograms = new Map<string, Histogram.Internal<'method' | 'route'>>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    opts.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    opts.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const method = request.method;
+    const status = reply.statusCode;
+    const key = `${method} ${route}`;
+    const statusKey = `${key} ${status}`;
+    let counter = requestCounters.get(statusKey);
+    if (counter === undefined) {
+      counter = opts.metrics.httpRequests.labels({ method, route, status: String(status) });
+      requestCounters.set(statusKey, counter);
+    }
+    counter.inc();
+    let histogram = durationHistograms.get(key);
+    if (histogram === undefined) {
+      histogram = opts.metrics.httpDuration.labels({ method, route });
+      durationHistograms.set(key, histogram);
+    }
+    histogram.observe(reply.elapsedTime / 1000);
     done();
   });
 

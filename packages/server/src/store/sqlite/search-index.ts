@@ -1,13 +1,13 @@
 /**
- * @module Maintenance of the search index inside the SQLite store's write transaction: interning
- * paths, diffing a Thing's field rows, replacing reader rows, and rebuilding the whole index when
- * its format version changed (or the store predates it).
+ * @module The search index on the main connection of the SQLite store: search columns of a Thing,
+ * reader namespaces, and rebuilding the whole index when its format version changed (or the store
+ * predates it). Regular writes go through write plans (write-plan.ts), often in the writer thread.
  */
 import type Database from 'better-sqlite3';
-import type { EntityRecord, Mutation, PolicyReaders } from '../port.js';
+import type { EntityRecord } from '../port.js';
 import { SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
 import { fieldChanges, fieldRows, type FieldRow, type FieldRows } from '../search-index/field-rows.js';
-import { readerRows, thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
+import { thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
 
 const NO_ROWS: FieldRows = new Map();
 const VERSION_KEY = 'search_index_version';
@@ -27,10 +27,6 @@ function prepare(db: Database.Database) {
       'INSERT INTO thing_fields (pid, kind, val, tid) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     fieldDelete: db.prepare('DELETE FROM thing_fields WHERE pid = ? AND kind = ? AND val = ? AND tid = ?'),
-    readersDelete: db.prepare('DELETE FROM policy_readers WHERE policy_id = ? AND namespace = ?'),
-    readersInsert: db.prepare(
-      'INSERT INTO policy_readers (policy_id, namespace, subject, access, revokes) VALUES (?, ?, ?, ?, ?)',
-    ),
     readerNamespaces: db.prepare<[string, string], { namespace: string }>(
       `SELECT namespace FROM things WHERE policy_id = ? AND deleted = 0 AND namespace IS NOT NULL
        UNION SELECT namespace FROM policy_readers WHERE policy_id = ? ORDER BY namespace`,
@@ -59,30 +55,10 @@ export class SqliteSearchIndex {
     return [thingNamespace(record), thingPolicyId(record)];
   }
 
-  /** The field rows stored for the Thing before this mutation (none for a creation or a conflict). */
-  rowsBefore(m: Mutation, read: (id: string) => EntityRecord | undefined): FieldRows {
-    if (m.expectedRevision === 0) return NO_ROWS;
-    if (m.previous !== undefined) return fieldRows(m.previous);
-    const stored = read(m.next.id);
-    return stored !== undefined && stored.revision === m.expectedRevision ? fieldRows(stored) : NO_ROWS;
-  }
-
   updateThing(tid: number, before: FieldRows, next: EntityRecord): void {
     const { removed, added } = fieldChanges(before, fieldRows(next));
     for (const row of removed) this.#st.fieldDelete.run(this.#pid(row), row.kind, sqlValue(row.value), tid);
     for (const row of added) this.#st.fieldInsert.run(this.#pid(row), row.kind, sqlValue(row.value), tid);
-  }
-
-  replaceReaders(readers: PolicyReaders): void {
-    this.#st.readersDelete.run(readers.policyId, readers.namespace);
-    for (const row of readerRows(readers))
-      this.#st.readersInsert.run(
-        readers.policyId,
-        readers.namespace,
-        row.subject,
-        row.access,
-        row.revokes ? 1 : 0,
-      );
   }
 
   readerNamespaces(policyId: string): string[] {

@@ -20,6 +20,13 @@ runStoreContract('sqlite (file)', async () => {
   return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
+// The same write plans applied in the main thread (what ':memory:' stores do).
+runStoreContract('sqlite (file, inline writer)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'egiz-sqlite-store-'));
+  const store = new SqliteStore({ path: join(dir, 'egiz.sqlite'), writer: 'inline' });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
 describe('SqliteStore search index upgrades', () => {
   const OLD_SCHEMA = [
     `CREATE TABLE things (id TEXT NOT NULL UNIQUE, revision INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
