@@ -34,6 +34,11 @@ export function createRealtime(deps: {
     enforcer,
     loadThing,
     onError: (err) => deps.logger.error({ err }, 'event fan-out failed for an event'),
+    // Once per event, not per delivery: the subscribers of one event are served in one pass.
+    onDelivered: (event) =>
+      deps.metrics.realtimeDeliverySeconds.observe(
+        Math.max(0, Date.now() - Date.parse(event.timestamp)) / 1000,
+      ),
   });
   const live = new LiveRouter({ loadThing, enforcer });
   const acks = new AckCoordinator();
