@@ -155,7 +155,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   });
   registerOpsRoutes(http, { health, metrics, devopsPassword: config.devopsPassword });
   registerWhoamiRoute(http);
-  const realtime = createRealtime({ bus, things, enforcers, metrics, logger });
+  const realtime = createRealtime({ bus, things, enforcers, policies, clock, metrics, logger });
   const realtimeHttp = { things, live: realtime.live, acks: realtime.acks };
   registerThingsRoutes(http, {
     things,
@@ -173,6 +173,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     things,
     policies: policyService,
     fanout: realtime.fanout,
+    announcer: realtime.announcer,
     live: wsLive,
     acks: new WsAcks(realtime.acks),
     history: new WsHistory(things, realtime.fanout, clock),

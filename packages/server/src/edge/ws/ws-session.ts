@@ -51,7 +51,7 @@ export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-type FrameKind = 'event' | 'response' | 'error' | 'message' | 'ack' | 'control' | 'live';
+type FrameKind = 'event' | 'response' | 'error' | 'message' | 'ack' | 'control' | 'live' | 'announcement';
 
 export class WsSession {
   readonly id = randomUUID();
@@ -421,6 +421,13 @@ export class WsSession {
       };
       return this.#ctx.fanout.add(sink);
     }
+    if (stream === 'POLICY_ANNOUNCEMENTS')
+      return this.#ctx.announcer.add({
+        id: this.id,
+        selector,
+        subjects: () => this.#auth.subjects,
+        deliver: (envelope) => this.sendEnvelope(envelope, 'announcement'),
+      });
     return this.#ctx.live.subscribe(this, stream, selector);
   }
 }
