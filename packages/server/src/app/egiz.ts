@@ -168,7 +168,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   registerCheckPermissionsRoute(http, { checks: new PermissionChecks(things, enforcers) });
 
   // Realtime: WebSocket /ws/2, SSE and HTTP messages share the egress hubs (docs/adr/0005).
-  const wsLive = new WsLive(realtime.live, { things, policies: policyService });
+  const wsLive = new WsLive(realtime.live, { things, policies: policyService }, realtime.acks);
   const wsContext: Omit<WsContext, 'onSessionClosed' | 'refreshToken'> = {
     things,
     policies: policyService,
