@@ -14,98 +14,54 @@
  * Latency is from the write's *scheduled* send time (open loop: a late send counts against the
  * server, no coordinated omission) to the subscriber's receipt of the event, so it includes the
  * HTTP request, the durable commit (fsync), the fan-out and the socket write — an upper bound of
- * commit → delivery. The client matches frames on their bytes (no JSON parse, no regex over the
- * frame) so that its own event loop distorts the numbers as little as possible.
+ * commit → delivery. The subscribers live in worker threads (bench/lib/ws-subscribers.js) and
+ * match frames on their bytes (no JSON parse, no regex over the frame), so that the generator's
+ * own event loop distorts the numbers as little as possible; the same generator measures the
+ * baseline.
  */
 import process from 'node:process';
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
-import { setTimeout, clearTimeout } from 'node:timers';
+import { setTimeout } from 'node:timers';
 import { Histogram } from '../lib/histogram.js';
 import { ProcSampler } from '../lib/proc-stats.js';
-import { openWs, probeWs } from '../lib/ws-load.js';
+import { probeWs } from '../lib/ws-load.js';
+import { SubscriberPool } from '../lib/ws-subscribers.js';
 import { sleep } from '../lib/context.js';
 
 const WRITERS = 4;
 const ms = (v) => (v === undefined || v === null ? '—' : v.toFixed(v < 10 ? 2 : 1));
 const PACED_RATE = 55;
 const SINGLE_RATE = 200;
-const PATH_MARK = Buffer.from('"path":"/features/f/properties/value"');
-const VALUE_MARK = Buffer.from('"value":');
-
-/** The sequence number in a delivered event frame, or undefined when the frame is something else. */
-export function sequenceOf(data) {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  if (buf.indexOf(PATH_MARK) < 0) return undefined;
-  let i = buf.indexOf(VALUE_MARK);
-  if (i < 0) return undefined;
-  i += VALUE_MARK.length;
-  let n = 0;
-  let digits = 0;
-  for (; i < buf.length; i++) {
-    const c = buf[i];
-    if (c < 48 || c > 57) break;
-    n = n * 10 + (c - 48);
-    digits++;
-  }
-  return digits > 0 ? n : undefined;
-}
-
-async function subscribe(url, headers, n) {
-  const sockets = [];
-  for (let i = 0; i < n; i += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, n - i) }, async () => {
-        const ws = await openWs(url, headers);
-        await new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no START-SEND-EVENTS:ACK within 10 s')), 10000);
-          ws.on('message', function ack(data) {
-            if (data.toString() !== 'START-SEND-EVENTS:ACK') return;
-            clearTimeout(timer);
-            ws.off('message', ack);
-            resolve();
-          });
-          ws.send('START-SEND-EVENTS');
-        });
-        return ws;
-      }),
-    );
-    sockets.push(...batch);
-  }
-  return sockets;
-}
-
-/** Deliveries of the subscribers' sockets matched to the writes' start times. */
+/** Threads receiving the subscribers' frames (the load generator's main thread only writes and counts). */
+const SUBSCRIBER_THREADS = 2;
+/**
+ * Deliveries matched to the writes' start times. Receipts arrive from the subscriber threads a few
+ * milliseconds after they happened, so the measured window is applied to their receive times.
+ */
 class Receipts {
-  constructor(sockets) {
+  constructor() {
     this.sent = new Map();
     this.hist = new Histogram();
-    this.measuring = false;
     this.deliveries = 0;
-    this.sockets = sockets;
-    this.listener = (data) => {
-      const t1 = process.hrtime.bigint();
-      const seq = sequenceOf(data);
-      if (seq === undefined) return;
-      const t0 = this.sent.get(seq);
-      if (t0 === undefined) return;
-      this.deliveries += 1;
-      if (this.measuring) this.hist.record(Number(t1 - t0));
-    };
-    for (const ws of sockets) ws.on('message', this.listener);
+    this.inWindow = 0;
+    this.windowStart = undefined;
+    this.windowEnd = undefined;
   }
 
-  detach() {
-    for (const ws of this.sockets) ws.off('message', this.listener);
+  record(seq, t1) {
+    const t0 = this.sent.get(seq);
+    if (t0 === undefined) return;
+    this.deliveries += 1;
+    if (this.windowStart === undefined || t1 < this.windowStart) return;
+    if (this.windowEnd !== undefined && t1 > this.windowEnd) return;
+    this.inWindow += 1;
+    this.hist.record(Number(t1 - t0));
   }
 }
 
 /** Closed loop: WRITERS connections, each writing again as soon as it is answered. */
 async function saturate(ctx, server, receipts, namespace, count, seqBase) {
-  let atStart = 0;
-  let atEnd = 0;
-  let windowStart = 0n;
-  let windowEnd = 0n;
   const result = ctx.check(
     await ctx.load(server, {
       connections: WRITERS,
@@ -119,19 +75,15 @@ async function saturate(ctx, server, receipts, namespace, count, seqBase) {
         };
       },
       onMeasureStart: () => {
-        receipts.measuring = true;
-        atStart = receipts.deliveries;
-        windowStart = process.hrtime.bigint();
+        receipts.windowStart = process.hrtime.bigint();
       },
       onMeasureEnd: () => {
-        receipts.measuring = false;
-        atEnd = receipts.deliveries;
-        windowEnd = process.hrtime.bigint();
+        receipts.windowEnd = process.hrtime.bigint();
       },
     }),
     'fan-out writers',
   );
-  return { result, deliveries: atEnd - atStart, seconds: Number(windowEnd - windowStart) / 1e9 };
+  return { result, seconds: Number(receipts.windowEnd - receipts.windowStart) / 1e9 };
 }
 
 /**
@@ -150,8 +102,6 @@ async function paced(ctx, server, receipts, namespace, count, seqBase, rate) {
   let statuses = {};
   let i = 0;
   let inFlight = 0;
-  let atStart = 0;
-  let atEnd = 0;
   let windowStartUs = 0;
   const start = process.hrtime.bigint();
   const measureFrom = start + warmupNs;
@@ -176,7 +126,8 @@ async function paced(ctx, server, receipts, namespace, count, seqBase, rate) {
         res.resume();
         res.on('end', () => {
           inFlight--;
-          if (receipts.measuring) answers.record(Number(process.hrtime.bigint() - scheduled));
+          if (scheduled >= measureFrom && scheduled < measureTo)
+            answers.record(Number(process.hrtime.bigint() - scheduled));
         });
       },
     );
@@ -191,14 +142,12 @@ async function paced(ctx, server, receipts, namespace, count, seqBase, rate) {
       const now = process.hrtime.bigint();
       if (!measured && now >= measureFrom) {
         measured = true;
-        receipts.measuring = true;
-        atStart = receipts.deliveries;
+        receipts.windowStart = now;
         windowStartUs = Number(now / 1000n);
         sampler.start();
       }
       if (now >= measureTo) {
-        receipts.measuring = false;
-        atEnd = receipts.deliveries;
+        receipts.windowEnd = now;
         server.windows.push({
           scenario: ctx.scenario,
           startUs: windowStartUs,
@@ -222,67 +171,74 @@ async function paced(ctx, server, receipts, namespace, count, seqBase, rate) {
   agent.destroy();
   if (errors > 0) throw new Error(`paced writers: ${errors} failed request(s) (${JSON.stringify(statuses)})`);
   const seconds = Number(durationNs) / 1e9;
-  return { proc, deliveries: atEnd - atStart, seconds, writes: i, answers: answers.summaryMs() };
+  return { proc, seconds, writes: i, answers: answers.summaryMs() };
 }
 
 /** All three measurements against one server (Egiz or the baseline). */
 async function fanout(ctx, server, wsUrl, namespace, count) {
   const n = ctx.sizes.subscribers;
-  const sockets = await subscribe(wsUrl, ctx.authHeaders, n);
+  let receipts = new Receipts();
+  const pool = await SubscriberPool.open({
+    url: wsUrl,
+    headers: ctx.authHeaders,
+    count: n,
+    threads: SUBSCRIBER_THREADS,
+    onReceipt: (seq, t1) => receipts.record(seq, t1),
+  });
   const out = {};
-
-  let receipts = new Receipts(sockets);
-  const sat = await saturate(ctx, server, receipts, namespace, count, 0);
-  await sleep(1000); // late deliveries still count towards completeness
-  const satExpected = receipts.sent.size * n;
-  out.saturation = {
-    throughput: sat.deliveries / sat.seconds,
-    latency: receipts.hist.summaryMs(),
-    requests: receipts.hist.count,
-    errors: 0,
-    seconds: sat.seconds,
-    proc: sat.result.proc,
-    writes: sat.result.throughput,
-    missing: satExpected - receipts.deliveries,
-    expected: satExpected,
+  const settle = async (ms) => {
+    await sleep(ms); // late deliveries still count towards completeness
+    await pool.flush();
   };
-  receipts.detach();
+  try {
+    const sat = await saturate(ctx, server, receipts, namespace, count, 0);
+    await settle(1000);
+    out.saturation = {
+      throughput: receipts.inWindow / sat.seconds,
+      latency: receipts.hist.summaryMs(),
+      requests: receipts.hist.count,
+      errors: 0,
+      seconds: sat.seconds,
+      proc: sat.result.proc,
+      writes: sat.result.throughput,
+      missing: receipts.sent.size * n - receipts.deliveries,
+      expected: receipts.sent.size * n,
+    };
 
-  receipts = new Receipts(sockets);
-  const p = await paced(ctx, server, receipts, namespace, count, 10_000_000, PACED_RATE);
-  await sleep(1000);
-  const pacedExpected = receipts.sent.size * n;
-  out.paced = {
-    throughput: p.deliveries / p.seconds,
-    latency: receipts.hist.summaryMs(),
-    requests: receipts.hist.count,
-    errors: 0,
-    seconds: p.seconds,
-    proc: p.proc,
-    missing: pacedExpected - receipts.deliveries,
-    expected: pacedExpected,
-    answers: p.answers,
-  };
-  receipts.detach();
+    receipts = new Receipts();
+    const p = await paced(ctx, server, receipts, namespace, count, 10_000_000, PACED_RATE);
+    await settle(1000);
+    out.paced = {
+      throughput: receipts.inWindow / p.seconds,
+      latency: receipts.hist.summaryMs(),
+      requests: receipts.hist.count,
+      errors: 0,
+      seconds: p.seconds,
+      proc: p.proc,
+      missing: receipts.sent.size * n - receipts.deliveries,
+      expected: receipts.sent.size * n,
+      answers: p.answers,
+    };
 
-  for (const ws of sockets.slice(1)) ws.terminate();
-  await sleep(500);
-  receipts = new Receipts(sockets.slice(0, 1));
-  const one = await paced(ctx, server, receipts, namespace, count, 20_000_000, SINGLE_RATE);
-  await sleep(500);
-  out.single = {
-    throughput: one.deliveries / one.seconds,
-    latency: receipts.hist.summaryMs(),
-    requests: receipts.hist.count,
-    errors: 0,
-    seconds: one.seconds,
-    proc: one.proc,
-    missing: receipts.sent.size - receipts.deliveries,
-    expected: receipts.sent.size,
-    answers: one.answers,
-  };
-  receipts.detach();
-  sockets[0]?.terminate();
+    await pool.keep(1);
+    await sleep(500);
+    receipts = new Receipts();
+    const one = await paced(ctx, server, receipts, namespace, count, 20_000_000, SINGLE_RATE);
+    await settle(500);
+    out.single = {
+      throughput: receipts.inWindow / one.seconds,
+      latency: receipts.hist.summaryMs(),
+      requests: receipts.hist.count,
+      errors: 0,
+      seconds: one.seconds,
+      proc: one.proc,
+      missing: receipts.sent.size - receipts.deliveries,
+      expected: receipts.sent.size,
+      answers: one.answers,
+    };
+  } finally {
+    await pool.close();
+  }
   return out;
 }
 
