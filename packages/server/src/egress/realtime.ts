@@ -53,7 +53,14 @@ export function createRealtime(deps: {
     acks,
     onError: (err) => deps.logger.error({ err }, 'policy announcement failed'),
   });
-  deps.policies.onLoaded((state) => announcer.observe(state));
+  // Called inside policy loads and commits: a failure here must never fail them.
+  deps.policies.onLoaded((state) => {
+    try {
+      announcer.observe(state);
+    } catch (err) {
+      deps.logger.error({ err, policyId: state.id }, 'policy announcements: could not track a policy');
+    }
+  });
   return {
     fanout,
     live,
