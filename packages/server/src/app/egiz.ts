@@ -176,7 +176,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     announcer: realtime.announcer,
     live: wsLive,
     acks: new WsAcks(realtime.acks),
-    history: new WsHistory(things, realtime.fanout, clock),
+    history: new WsHistory(things, realtime.fanout, clock, policyService),
     metrics,
     logger,
     clock,
