@@ -1,7 +1,7 @@
 /**
  * Eclipse Ditto's official JavaScript client (newWebSocketClient) against Egiz's /ws/2 unchanged:
  * twin commands over the WebSocket, subscribing to change notifications, and exchanging messages
- * (as the sender awaiting a device's reply, and as the receiving device).
+ * (as the sender awaiting a device's reply, as the receiving device, and both ends at once).
  */
 import {
   DittoNodeClient,
@@ -144,5 +144,32 @@ describe('Ditto JavaScript client over the WebSocket', () => {
       topic: 'org.egiz.jsws/lamp/things/live/messages/blink',
     });
     quietClose(deviceClient);
+  });
+
+  it('exchanges a message between two Ditto clients, sender and device', async () => {
+    const deviceClient = wsClient(s.url, 'live');
+    const senderClient = wsClient(s.url, 'live');
+    const messages = deviceClient.getMessagesHandle();
+    await within(messages.requestMessages());
+    const got = new Promise<{ value: unknown; topic: string; path: string }>((resolve) =>
+      messages.subscribeToThing(
+        'org.egiz.jsws:lamp',
+        (m) => resolve({ value: m.value, topic: m.topic, path: m.path }),
+        'dim',
+        'inbox',
+      ),
+    );
+    await within(
+      senderClient
+        .getMessagesHandle()
+        .messageToThingWithoutResponse('org.egiz.jsws:lamp', 'dim', '40', 'text/plain'),
+    );
+    expect(await within(got)).toEqual({
+      value: '40',
+      topic: 'org.egiz.jsws/lamp/things/live/messages/dim',
+      path: '/inbox/messages/dim',
+    });
+    quietClose(deviceClient);
+    quietClose(senderClient);
   });
 });

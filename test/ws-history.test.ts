@@ -1,6 +1,6 @@
 /**
  * History streaming over /ws/2 (subscribeForPersistedEvents -> created; request -> next items up to
- * the demand; complete; cancel; failed), with filters and the reader's view.
+ * the demand; complete; cancel; failed), with filters and the reader's view, for Things and Policies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './support/egiz-server.js';
@@ -76,5 +76,66 @@ describe('history over the WebSocket', () => {
       error: { status: 404, error: 'things:thing.notfound' },
     });
     await bob.close();
+  });
+
+  it('streams the history of a policy, cut to what the session may read of it', async () => {
+    const P = 'hist.t/rules/policies/streaming';
+    const owner = {
+      subjects: { 'nginx:ditto': { type: 'basic' } },
+      resources: { 'policy:/': { grant: ['READ', 'WRITE'], revoke: [] } },
+    };
+    const created = await s.request('/api/2/policies/hist.t:rules', {
+      method: 'PUT',
+      json: { entries: { owner } },
+    });
+    expect(created.status).toBe(201);
+    const guest = {
+      subjects: { 'nginx:alice': { type: 'basic' } },
+      resources: {
+        'policy:/entries/guest': { grant: ['READ'], revoke: [] },
+        'thing:/': { grant: ['READ'], revoke: [] },
+      },
+    };
+    await s.request('/api/2/policies/hist.t:rules/entries/guest', { method: 'PUT', json: guest });
+    await s.request('/api/2/policies/hist.t:rules/entries/owner/subjects/nginx:other', {
+      method: 'PUT',
+      json: { type: 'basic' },
+    });
+
+    const c = await ws.request({ topic: `${P}/subscribeForPersistedEvents`, path: '/', value: {} });
+    expect(c.topic).toBe(`${P}/created`);
+    const id = c.value.subscriptionId as string;
+    ws.send({ topic: `${P}/request`, path: '/', headers: {}, value: { subscriptionId: id, demand: 10 } });
+    const isNext = (f: Frame) => typeof f === 'object' && f.topic === `${P}/next`;
+    const items = [await ws.next(isNext), await ws.next(isNext), await ws.next(isNext)].map(
+      (f) => f.value.item,
+    );
+    expect(items.map((i) => [i.topic, i.path, i.revision])).toEqual([
+      ['hist.t/rules/policies/events/created', '/', 1],
+      ['hist.t/rules/policies/events/created', '/entries/guest', 2],
+      ['hist.t/rules/policies/events/created', '/entries/owner/subjects/nginx:other', 3],
+    ]);
+    expect(items[1].value).toEqual(guest);
+    await ws.next((f) => typeof f === 'object' && f.topic === `${P}/complete`);
+
+    // Alice reads only her entry: the creation shows just that part, the owner's change not at all.
+    const alice = await WsTestClient.connect(s.url, { auth: 'alice:alice-pw' });
+    const ca = await alice.request({ topic: `${P}/subscribeForPersistedEvents`, path: '/', value: {} });
+    const aid = ca.value.subscriptionId as string;
+    alice.send({ topic: `${P}/request`, path: '/', headers: {}, value: { subscriptionId: aid, demand: 10 } });
+    const got = (await alice.collect(isNext, 500)).map((f) => (typeof f === 'object' ? f.value.item : f));
+    expect(got.map((i) => (typeof i === 'object' ? i.revision : i))).toEqual([2]);
+    expect(got[0]).toMatchObject({ value: guest });
+    await alice.next((f) => typeof f === 'object' && f.topic === `${P}/complete`);
+
+    // Bob reads nothing of it: not found.
+    const bob = await WsTestClient.connect(s.url, { auth: 'bob:bob-pw' });
+    const cb = await bob.request({ topic: `${P}/subscribeForPersistedEvents`, path: '/', value: {} });
+    const bid = cb.value.subscriptionId as string;
+    bob.send({ topic: `${P}/request`, path: '/', headers: {}, value: { subscriptionId: bid, demand: 1 } });
+    expect((await bob.next((f) => typeof f === 'object' && f.topic === `${P}/failed`)).value).toMatchObject({
+      error: { status: 404, error: 'policies:policy.notfound' },
+    });
+    await Promise.all([alice.close(), bob.close()]);
   });
 });

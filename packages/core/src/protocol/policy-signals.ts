@@ -175,3 +175,27 @@ export function policyAnnouncementEnvelope(r: {
     value: r.value,
   };
 }
+
+/**
+ * A journalled Policy event in protocol form (history streaming): topic
+ * `{ns}/{name}/policies/events/{created|modified|deleted}`, the changed resource's path, its value,
+ * revision and timestamp.
+ */
+export function policyEventEnvelope(e: {
+  readonly policyId: string;
+  readonly action: 'created' | 'modified' | 'deleted';
+  readonly path: string;
+  readonly value?: JsonValue;
+  readonly revision: number;
+  readonly timestamp: string;
+  readonly headers?: ProtocolHeaders;
+}): DittoEnvelope {
+  return {
+    topic: policyTopic(e.policyId, 'events', e.action),
+    headers: e.headers ?? {},
+    path: e.path,
+    ...(e.value !== undefined ? { value: e.value } : {}),
+    revision: e.revision,
+    timestamp: e.timestamp,
+  };
+}

@@ -159,7 +159,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   });
   registerOpsRoutes(http, { health, metrics, devopsPassword: config.devopsPassword });
   registerWhoamiRoute(http);
-  const realtime = createRealtime({ bus, things, enforcers, metrics, logger });
+  const realtime = createRealtime({ bus, things, enforcers, policies, clock, metrics, logger });
   const realtimeHttp = { things, live: realtime.live, acks: realtime.acks };
   registerThingsRoutes(http, {
     things,
@@ -172,14 +172,15 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   registerCheckPermissionsRoute(http, { checks: new PermissionChecks(things, enforcers) });
 
   // Realtime: WebSocket /ws/2, SSE and HTTP messages share the egress hubs (docs/adr/0005).
-  const wsLive = new WsLive(realtime.live, { things, policies: policyService });
+  const wsLive = new WsLive(realtime.live, { things, policies: policyService }, realtime.acks);
   const wsContext: Omit<WsContext, 'onSessionClosed' | 'refreshToken'> = {
     things,
     policies: policyService,
     fanout: realtime.fanout,
+    announcer: realtime.announcer,
     live: wsLive,
     acks: new WsAcks(realtime.acks),
-    history: new WsHistory(things, realtime.fanout, clock),
+    history: new WsHistory(things, realtime.fanout, clock, policyService),
     search: new WsSearch(search, config.realtime.outbox),
     metrics,
     logger,

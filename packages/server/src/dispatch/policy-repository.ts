@@ -35,7 +35,7 @@ export function policyRecord(s: PolicyState): EntityRecord {
 export class PolicyRepository {
   readonly #cache: LruCache<PolicyState>;
   readonly #store: Store;
-  #listener: ((state: PolicyState) => void) | undefined;
+  readonly #listeners: ((state: PolicyState) => void)[] = [];
 
   constructor(store: Store, capacity = 10_000) {
     this.#store = store;
@@ -49,7 +49,7 @@ export class PolicyRepository {
     if (!record) return undefined;
     const entity = policyFromRecord(record);
     this.#cache.set(id, entity);
-    this.#listener?.(entity);
+    for (const l of this.#listeners) l(entity);
     return entity;
   }
 
@@ -60,7 +60,7 @@ export class PolicyRepository {
 
   /** Called with every Policy loaded from the store or remembered after a change. */
   onLoaded(listener: (state: PolicyState) => void): void {
-    this.#listener = listener;
+    this.#listeners.push(listener);
   }
 
   /** The live (not deleted) policy, or undefined. */
@@ -71,7 +71,7 @@ export class PolicyRepository {
 
   remember(entity: PolicyState): void {
     this.#cache.set(entity.id, entity);
-    this.#listener?.(entity);
+    for (const l of this.#listeners) l(entity);
   }
 
   evict(id: string): void {

@@ -37,6 +37,11 @@ export interface EventDelivery {
   readonly headers: Readonly<Record<string, JsonValue>>;
   /** Per-event memo shared by all sinks (e.g. the serialised envelope of the full, unenriched event). */
   readonly shared: Map<string, unknown>;
+  /**
+   * Memo of this delivery object. Sinks with the same view of an event (same subjects, no
+   * enrichment) get the very same delivery object, so a frame encoded once here serves them all.
+   */
+  readonly memo: Map<string, unknown>;
 }
 
 export interface EventSink {
@@ -55,8 +60,51 @@ export interface EventFanoutDeps {
   readonly enforcer: (policyId: string, namespace: string) => Promise<Enforcer | undefined>;
   readonly loadThing: (thingId: string) => Promise<ThingState | undefined>;
   readonly onError: (error: unknown) => void;
-  /** Observes each delivery (metrics). */
-  readonly onDelivered?: (event: ThingEvent) => void;
+  /** Observes each event once it was handed to its subscribers (metrics): how many got it. */
+  readonly onDelivered?: (event: ThingEvent, deliveries: number) => void;
+}
+
+/** What a set of subjects may see of one event: nothing, all of it, or a cut value. */
+type Access =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'full' }
+  | { readonly kind: 'partial'; readonly value: JsonValue | undefined };
+
+const NO_ACCESS: Access = { kind: 'none' };
+const FULL_ACCESS: Access = { kind: 'full' };
+
+/**
+ * One string per distinct set of subjects, computed once per subjects array (sessions keep their
+ * array until a token refresh), so per-event memos are keyed without joining arrays per delivery.
+ */
+const subjectKeys = new WeakMap<readonly string[], string>();
+function subjectsKey(subjects: readonly string[]): string {
+  let key = subjectKeys.get(subjects);
+  if (key === undefined) {
+    key = subjects.length === 1 ? (subjects[0] ?? '') : [...subjects].sort().join('\n');
+    subjectKeys.set(subjects, key);
+  }
+  return key;
+}
+
+/**
+ * Whether a set of subjects reads the whole Thing, per compiled enforcer (one per policy
+ * revision): most subscribers do, and for them an event needs no per-path check at all.
+ */
+const wholeReaders = new WeakMap<Enforcer, Map<string, boolean>>();
+function readsWholeThing(enforcer: Enforcer, key: string, subjects: readonly string[]): boolean {
+  let byKey = wholeReaders.get(enforcer);
+  if (byKey === undefined) {
+    byKey = new Map();
+    wholeReaders.set(enforcer, byKey);
+  }
+  let whole = byKey.get(key);
+  if (whole === undefined) {
+    whole = enforcer.hasUnrestricted('thing', '/', subjects, READ);
+    // Bounded: a policy read by more distinct subject sets than this is checked per event.
+    if (byKey.size < 1024) byKey.set(key, whole);
+  }
+  return whole;
 }
 
 /** Deep merge of enrichment over the event's partial Thing (extra wins, objects are merged). */
@@ -112,6 +160,10 @@ export function filterTarget(
 class EventContext {
   readonly shared = new Map<string, unknown>();
   readonly #views = new Map<string, JsonObject | undefined>();
+  readonly #access = new Map<string, Access>();
+  readonly #deliveries = new Map<string, EventDelivery>();
+  readonly #filtered = new Map<string, boolean>();
+  #full: EventDelivery | undefined;
   #state: Promise<ThingState | undefined> | undefined;
 
   constructor(
@@ -122,9 +174,67 @@ class EventContext {
     private readonly stateAfter: () => Promise<ThingState | undefined>,
   ) {}
 
+  /** What `subjects` may see of the event, decided once per set of subjects. */
+  access(key: string, subjects: readonly string[]): Access {
+    let a = this.#access.get(key);
+    if (a !== undefined) return a;
+    const { enforcer, pointer, event } = this;
+    if (readsWholeThing(enforcer, key, subjects)) a = FULL_ACCESS;
+    else if (!enforcer.hasPartial('thing', pointer, subjects, READ)) a = NO_ACCESS;
+    else if (event.value === undefined || enforcer.hasUnrestricted('thing', pointer, subjects, READ))
+      a = FULL_ACCESS;
+    else {
+      const value = enforcer.view('thing', subjects, event.value, pointer);
+      a = value === undefined ? NO_ACCESS : { kind: 'partial', value };
+    }
+    this.#access.set(key, a);
+    return a;
+  }
+
+  /** The unenriched delivery for a view: one object per set of subjects (one for all full readers). */
+  delivery(key: string, access: Access): EventDelivery {
+    if (access.kind === 'full')
+      return (this.#full ??= {
+        event: this.event,
+        value: this.event.value,
+        partial: false,
+        headers: this.headers,
+        shared: this.shared,
+        memo: new Map(),
+      });
+    let d = this.#deliveries.get(key);
+    if (d === undefined) {
+      d = {
+        event: this.event,
+        value: access.kind === 'partial' ? access.value : undefined,
+        partial: true,
+        headers: this.headers,
+        shared: this.shared,
+        memo: new Map(),
+      };
+      this.#deliveries.set(key, d);
+    }
+    return d;
+  }
+
+  /** A filter's verdict on an unenriched view, evaluated once per (filter text, set of subjects). */
+  passes(key: string, access: Access, selector: StreamSelector): boolean {
+    const filter = selector.filter;
+    if (!filter) return true;
+    const memoKey = `${key}\u0000${selector.filterText ?? ''}`;
+    let ok = this.#filtered.get(memoKey);
+    if (ok === undefined) {
+      ok = filter(
+        filterTarget(this.event, access.kind === 'partial' ? access.value : this.event.value, undefined),
+      );
+      this.#filtered.set(memoKey, ok);
+    }
+    return ok;
+  }
+
   /** The readable Thing after the event with its special fields, memoised per set of subjects. */
   async readableThing(subjects: readonly string[]): Promise<JsonObject | undefined> {
-    const key = subjects.join('\n');
+    const key = subjectsKey(subjects);
     if (this.#views.has(key)) return this.#views.get(key);
     this.#state ??= this.stateAfter();
     const state = await this.#state;
@@ -229,15 +339,17 @@ export class EventFanout {
       return;
     }
     const ctx = new EventContext(event, pointer, enforcer, headers, () => this.#states.after(event));
+    let delivered = 0;
     for (const sink of candidates) {
       if (!this.#sinks.has(sink)) continue;
       const view = this.#view(sink, ctx);
       const delivery = view instanceof Promise ? await view : view;
       if (delivery) {
         sink.deliver(delivery);
-        this.#deps.onDelivered?.(event);
+        delivered++;
       } else sink.withheld?.(event, headers);
     }
+    if (delivered > 0) this.#deps.onDelivered?.(event, delivered);
   }
 
   /**
@@ -263,22 +375,28 @@ export class EventFanout {
 
   /** The sink's view of the event; synchronous unless enrichment needs the Thing. */
   #view(sink: EventSink, ctx: EventContext): EventDelivery | undefined | Promise<EventDelivery | undefined> {
-    const { event, enforcer, pointer } = ctx;
     const subjects = sink.subjects();
-    if (!enforcer.hasPartial('thing', pointer, subjects, READ)) return undefined;
-    let value = event.value;
-    let partial = false;
-    if (value !== undefined && !enforcer.hasUnrestricted('thing', pointer, subjects, READ)) {
-      value = enforcer.view('thing', subjects, value, pointer);
-      if (value === undefined) return undefined;
-      partial = true;
-    }
+    const key = subjectsKey(subjects);
+    const access = ctx.access(key, subjects);
+    if (access.kind === 'none') return undefined;
     const selector = sink.selector;
+    const { event, pointer } = ctx;
+    if (!selector.extraFields || event.action === 'deleted')
+      return ctx.passes(key, access, selector) ? ctx.delivery(key, access) : undefined;
+    const value = access.kind === 'partial' ? access.value : event.value;
     const finish = (extra: JsonObject | undefined): EventDelivery | undefined => {
+      if (!extra) return ctx.passes(key, access, selector) ? ctx.delivery(key, access) : undefined;
       if (selector.filter && !selector.filter(filterTarget(event, value, extra))) return undefined;
-      return { event, value, partial, ...(extra ? { extra } : {}), headers: ctx.headers, shared: ctx.shared };
+      return {
+        event,
+        value,
+        partial: access.kind === 'partial',
+        extra,
+        headers: ctx.headers,
+        shared: ctx.shared,
+        memo: new Map(),
+      };
     };
-    if (!selector.extraFields || event.action === 'deleted') return finish(undefined);
     const fields = selector.extraFields;
     return ctx.readableThing(subjects).then((thing) => {
       if (!thing) return finish(undefined);

@@ -80,6 +80,11 @@ export interface MessageRequest {
   readonly origin?: string;
   /** 0 = fire and forget. */
   readonly timeoutMs: number;
+  /**
+   * Told about each subscriber of the stream that does not get the signal (other namespace,
+   * filter, no permission): it issues weak acks for the labels it declared.
+   */
+  readonly declinedBy?: (sinkId: string) => void;
 }
 
 export interface LiveCommandRequest {
@@ -93,6 +98,8 @@ export interface LiveCommandRequest {
   readonly auth: AuthContext;
   readonly origin?: string;
   readonly timeoutMs: number;
+  /** See MessageRequest.declinedBy. */
+  readonly declinedBy?: (sinkId: string) => void;
 }
 
 export class LiveRouter {
@@ -167,14 +174,13 @@ export class LiveRouter {
       'ditto-originator': req.auth.primary,
     };
     const recipients = new Set<string>();
-    const ns = namespaceOf(req.address.thingId);
     for (const sink of this.#sinks) {
       if (sink.stream !== 'MESSAGES' || sink.id === req.origin) continue;
-      if (!selectsEntity(sink.selector, req.address.thingId, ns)) continue;
-      if (sink.mailbox && !matchesMailbox(sink.mailbox, req.address)) continue;
-      if (!ctx.enforcer.hasUnrestricted('message', resource, sink.subjects(), READ)) continue;
-      const extra = this.#extra(sink, ctx, req.address.featureId);
-      if (sink.selector.filter && !sink.selector.filter(messageTarget(req.address, extra))) continue;
+      const extra = this.#messageFor(sink, req, ctx, resource);
+      if (extra === false) {
+        req.declinedBy?.(sink.id);
+        continue;
+      }
       const envelope = messageEnvelope({
         address: req.address,
         ...(req.value !== undefined ? { value: req.value } : {}),
@@ -184,6 +190,22 @@ export class LiveRouter {
     }
     if (req.timeoutMs === 0) return undefined;
     return this.#await(req.correlationId, 'message', recipients, req.timeoutMs);
+  }
+
+  /** Whether a MESSAGES subscriber gets a message: false if not, else its enrichment (if any). */
+  #messageFor(
+    sink: LiveSink,
+    req: MessageRequest,
+    ctx: { state: ThingState; enforcer: Enforcer },
+    resource: string,
+  ): JsonObject | undefined | false {
+    const ns = namespaceOf(req.address.thingId);
+    if (!selectsEntity(sink.selector, req.address.thingId, ns)) return false;
+    if (sink.mailbox && !matchesMailbox(sink.mailbox, req.address)) return false;
+    if (!ctx.enforcer.hasUnrestricted('message', resource, sink.subjects(), READ)) return false;
+    const extra = this.#extra(sink, ctx, req.address.featureId);
+    if (sink.selector.filter && !sink.selector.filter(messageTarget(req.address, extra))) return false;
+    return extra;
   }
 
   /** Routes a live command to LIVE_COMMANDS subscribers; resolves with the device's response (undefined on timeout). */
@@ -209,8 +231,13 @@ export class LiveRouter {
     const ns = namespaceOf(req.thingId);
     for (const sink of this.#sinks) {
       if (sink.stream !== 'LIVE_COMMANDS' || sink.id === req.origin) continue;
-      if (!selectsEntity(sink.selector, req.thingId, ns, pointer)) continue;
-      if (!ctx.enforcer.hasPartial('thing', pointer, sink.subjects(), READ)) continue;
+      if (
+        !selectsEntity(sink.selector, req.thingId, ns, pointer) ||
+        !ctx.enforcer.hasPartial('thing', pointer, sink.subjects(), READ)
+      ) {
+        req.declinedBy?.(sink.id);
+        continue;
+      }
       const extra = this.#extra(sink, ctx, pointer[0] === 'features' ? pointer[1] : undefined);
       const envelope: DittoEnvelope = {
         topic: formatTopic({

@@ -11,7 +11,11 @@
 export type Frame = string | Uint8Array;
 
 export interface Transport {
-  /** Hands a frame to the network; `done` is called once it has been flushed (or failed). */
+  /**
+   * Hands a frame to the network; `done` is called once it has been flushed (or failed). Calls of
+   * `done` come in write order (as a socket's write callbacks do); the outbox passes the same
+   * function every time, so a write costs no closure.
+   */
   write(frame: Frame, done: () => void): void;
 }
 
@@ -50,6 +54,22 @@ export class Outbox {
   #head = 0;
   #queuedBytes = 0;
   #inFlightBytes = 0;
+  /** Sizes of the frames written and not yet flushed, in write order. */
+  #flights: number[] = [];
+  #flightHead = 0;
+  readonly #flushed = (): void => {
+    const bytes = this.#flights[this.#flightHead] ?? 0;
+    this.#flights[this.#flightHead++] = 0;
+    if (this.#flightHead === this.#flights.length) {
+      this.#flights.length = 0;
+      this.#flightHead = 0;
+    } else if (this.#flightHead > 1024 && this.#flightHead * 2 > this.#flights.length) {
+      this.#flights = this.#flights.slice(this.#flightHead);
+      this.#flightHead = 0;
+    }
+    this.#inFlightBytes -= bytes;
+    this.#pump();
+  };
   #sent = 0;
   #overflowed = false;
   #closed = false;
@@ -116,10 +136,8 @@ export class Outbox {
     const bytes = sizeOf(frame);
     this.#inFlightBytes += bytes;
     this.#sent++;
-    this.#transport.write(frame, () => {
-      this.#inFlightBytes -= bytes;
-      this.#pump();
-    });
+    this.#flights.push(bytes);
+    this.#transport.write(frame, this.#flushed);
   }
 
   #pump(): void {

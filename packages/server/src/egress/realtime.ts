@@ -6,16 +6,19 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus/port.js';
 import type { PolicyEnforcers } from '../dispatch/policy-enforcers.js';
+import type { PolicyRepository } from '../dispatch/policy-repository.js';
 import type { ThingService } from '../dispatch/thing-service.js';
 import type { Metrics } from '../ops/metrics.js';
 import { AckCoordinator } from './ack-coordinator.js';
 import { EventFanout } from './event-fanout.js';
 import { LiveRouter } from './live-router.js';
+import { PolicyAnnouncer } from './policy-announcer.js';
 
 export interface Realtime {
   readonly fanout: EventFanout;
   readonly live: LiveRouter;
   readonly acks: AckCoordinator;
+  readonly announcer: PolicyAnnouncer;
   start(): void;
   stop(): void;
 }
@@ -24,6 +27,9 @@ export function createRealtime(deps: {
   readonly bus: EventBus;
   readonly things: ThingService;
   readonly enforcers: PolicyEnforcers;
+  /** Reports every Policy loaded or changed (policy announcements). */
+  readonly policies: PolicyRepository;
+  readonly clock: () => Date;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }): Realtime {
@@ -34,17 +40,37 @@ export function createRealtime(deps: {
     enforcer,
     loadThing,
     onError: (err) => deps.logger.error({ err }, 'event fan-out failed for an event'),
+    // Once per event, not per delivery: the subscribers of one event are served in one pass.
+    onDelivered: (event) =>
+      deps.metrics.realtimeDeliverySeconds.observe(
+        Math.max(0, Date.now() - Date.parse(event.timestamp)) / 1000,
+      ),
   });
   const live = new LiveRouter({ loadThing, enforcer });
   const acks = new AckCoordinator();
+  const announcer = new PolicyAnnouncer({
+    clock: deps.clock,
+    acks,
+    onError: (err) => deps.logger.error({ err }, 'policy announcement failed'),
+  });
+  // Called inside policy loads and commits: a failure here must never fail them.
+  deps.policies.onLoaded((state) => {
+    try {
+      announcer.observe(state);
+    } catch (err) {
+      deps.logger.error({ err, policyId: state.id }, 'policy announcements: could not track a policy');
+    }
+  });
   return {
     fanout,
     live,
     acks,
+    announcer,
     start: () => fanout.start(),
     stop: () => {
       fanout.stop();
       live.close();
+      announcer.close();
       acks.close();
     },
   };

@@ -27,6 +27,7 @@ import {
   parseAckRequest,
   twinAckResults,
   type AckCoordinator,
+  type AckRequest,
 } from '../../egress/ack-coordinator.js';
 import type { LiveReply, LiveRouter } from '../../egress/live-router.js';
 import type { ThingCommand } from '../../things/command.js';
@@ -88,6 +89,60 @@ function sendTimeout(res: FastifyReply, timeoutMs: number, correlationId: string
   return sendJson(res, 408, t.payload as JsonValue);
 }
 
+/** The `live-response` acknowledgement of a device's reply (or its timeout). */
+function liveResponseAck(reply: LiveReply | undefined, timeoutMs: number, correlationId: string): AckResult {
+  if (!reply) return ackTimeout('live-response', timeoutMs, correlationId);
+  const headers: JsonObject = { 'correlation-id': correlationId };
+  const ct = headerOfReply(reply, 'content-type');
+  if (ct !== undefined) headers['content-type'] = ct;
+  return {
+    status: reply.status,
+    ...(reply.value !== undefined ? { payload: reply.value } : {}),
+    headers,
+  };
+}
+
+/**
+ * The answer to a live signal that requested more than the device's reply: every requested label
+ * in request order — `live-response` from the reply, custom labels as their acks arrived (408 when
+ * one did not come in time) — one ack answered with its own status and payload, several
+ * aggregated with 200 when all succeeded, else 424 (basic-acknowledgements).
+ */
+function sendLiveAcks(
+  res: FastifyReply,
+  acks: AckRequest,
+  reply: LiveReply | undefined,
+  timeoutMs: number,
+  custom: ReadonlyMap<string, AckResult>,
+): FastifyReply {
+  const results = new Map<string, AckResult>();
+  for (const label of acks.requested)
+    results.set(
+      label,
+      label === 'live-response'
+        ? liveResponseAck(reply, timeoutMs, acks.correlationId)
+        : (custom.get(label) ?? ackTimeout(label, acks.timeoutMs, acks.correlationId)),
+    );
+  return sendAckResults(res, results);
+}
+
+function sendAckResults(res: FastifyReply, results: ReadonlyMap<string, AckResult>): FastifyReply {
+  if (results.size === 1) {
+    const only = [...results.values()][0] as AckResult;
+    return only.payload === undefined || only.status === 204
+      ? res.code(only.status).send()
+      : sendJson(res, only.status, only.payload);
+  }
+  const body: JsonObject = {};
+  for (const [label, r] of results)
+    body[label] = {
+      status: r.status,
+      ...(r.payload !== undefined ? { payload: r.payload } : {}),
+      ...(r.headers !== undefined ? { headers: r.headers } : {}),
+    };
+  return sendJson(res, combinedAckStatus([...results.values()]), body);
+}
+
 function messageTimeout(get: HeaderLookup): number {
   return parseTimeout(get('timeout')) ?? MESSAGE_TIMEOUT_MS;
 }
@@ -124,18 +179,32 @@ export function registerMessageRoutes(app: FastifyInstance, deps: RealtimeHttpDe
     await checkCondition(deps.things, thingId, get('condition'), auth);
     const payload = payloadOf(request.body);
     const wantsReply = acks.requested.includes('live-response');
-    const answer = await deps.live.sendMessage({
-      address: { thingId, ...(featureId !== undefined ? { featureId } : {}), mailbox, subject },
-      ...(payload.value !== undefined ? { value: payload.value } : {}),
-      headers: {
-        ...(payload.contentType ? { 'content-type': payload.contentType } : {}),
-        ...(acks.custom.length > 0 ? { 'requested-acks': [...acks.custom] } : {}),
-        timeout: `${Math.ceil(timeoutMs / 1000)}s`,
-      },
-      correlationId: request.correlationId,
-      auth,
-      timeoutMs: wantsReply ? timeoutMs : 0,
-    });
+    // Custom labels are awaited from before the message leaves, so that no ack can be missed.
+    const custom = deps.acks.expect(acks);
+    let answer: LiveReply | undefined;
+    try {
+      answer = await deps.live.sendMessage({
+        address: { thingId, ...(featureId !== undefined ? { featureId } : {}), mailbox, subject },
+        ...(payload.value !== undefined ? { value: payload.value } : {}),
+        headers: {
+          ...(payload.contentType ? { 'content-type': payload.contentType } : {}),
+          ...(acks.custom.length > 0 ? { 'requested-acks': [...acks.custom] } : {}),
+          timeout: `${Math.ceil(timeoutMs / 1000)}s`,
+        },
+        correlationId: request.correlationId,
+        auth,
+        timeoutMs: wantsReply ? timeoutMs : 0,
+        declinedBy: (owner) => deps.acks.weak(owner, request.correlationId, acks.custom),
+      });
+    } catch (e) {
+      deps.acks.cancel(request.correlationId);
+      throw e;
+    }
+    if (acks.aggregated) {
+      const results = await custom;
+      if (!acks.responseRequired) return reply.code(202).send();
+      return sendLiveAcks(reply, acks, answer, timeoutMs, results);
+    }
     if (!wantsReply) return reply.code(202).send();
     if (!answer) return sendTimeout(reply, timeoutMs, request.correlationId);
     return sendReply(reply, answer);
@@ -282,22 +351,8 @@ export function createThingSignalHandler(deps: RealtimeHttpDeps) {
       throw e;
     }
     const results = twinAckResults(acks, outcome, await custom);
-    const status = combinedAckStatus([...results.values()]);
     if (!acks.responseRequired) return reply.code(202).send();
-    if (results.size === 1) {
-      const only = [...results.values()][0] as AckResult;
-      return only.payload === undefined || only.status === 204
-        ? reply.code(only.status).send()
-        : sendJson(reply, only.status, only.payload);
-    }
-    const body: JsonObject = {};
-    for (const [label, r] of results)
-      body[label] = {
-        status: r.status,
-        ...(r.payload !== undefined ? { payload: r.payload } : {}),
-        ...(r.headers !== undefined ? { headers: r.headers } : {}),
-      };
-    return sendJson(reply, status, body);
+    return sendAckResults(reply, results);
   };
 }
 
@@ -312,17 +367,41 @@ async function live(
   const strategy = get('live-channel-timeout-strategy') ?? 'fail';
   if (strategy !== 'fail' && strategy !== 'use-twin')
     throw new DittoError('gateway:header.invalid', "live-channel-timeout-strategy is 'fail' or 'use-twin'.");
-  const answer = await deps.live.sendCommand({
-    thingId: cmd.thingId,
-    action: cmd.type,
-    path: formatPointer(cmd.resource.pointer),
-    resource: cmd.resource,
-    ...(cmd.value !== undefined ? { value: cmd.value } : {}),
-    headers: { 'correlation-id': request.correlationId },
+  const acks = parseAckRequest((n) => get(n), {
     correlationId: request.correlationId,
-    auth,
-    timeoutMs,
+    channel: 'live',
+    edge: 'http',
+    defaultTimeoutMs: timeoutMs,
   });
+  const custom = deps.acks.expect(acks);
+  let answer: LiveReply | undefined;
+  try {
+    answer = await deps.live.sendCommand({
+      thingId: cmd.thingId,
+      action: cmd.type,
+      path: formatPointer(cmd.resource.pointer),
+      resource: cmd.resource,
+      ...(cmd.value !== undefined ? { value: cmd.value } : {}),
+      headers: {
+        'correlation-id': request.correlationId,
+        ...(acks.custom.length > 0 ? { 'requested-acks': [...acks.custom] } : {}),
+      },
+      correlationId: request.correlationId,
+      auth,
+      timeoutMs: acks.requested.includes('live-response') ? timeoutMs : 0,
+      declinedBy: (owner) => deps.acks.weak(owner, request.correlationId, acks.custom),
+    });
+  } catch (e) {
+    deps.acks.cancel(request.correlationId);
+    throw e;
+  }
+  if (acks.aggregated) {
+    const results = await custom;
+    for (const [k, v] of Object.entries(extraHeaders)) void reply.header(k, v);
+    if (!acks.responseRequired) return reply.code(202).send();
+    return sendLiveAcks(reply, acks, answer, timeoutMs, results);
+  }
+  if (!acks.responseRequired) return reply.code(202).send();
   if (!answer) {
     if (strategy === 'use-twin' && cmd.type === 'retrieve') {
       const decision = await deps.things.execute(cmd, auth);

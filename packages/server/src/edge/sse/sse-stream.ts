@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { DittoError } from '@egiz/core';
 import { Outbox, type OutboxLimits, type OutboxStats } from '../../egress/outbox.js';
-import type { Metrics } from '../../ops/metrics.js';
+import type { CountCell, Metrics } from '../../ops/metrics.js';
 
 const HEARTBEAT_MS = 10_000;
 
@@ -30,6 +30,7 @@ export class SseStream {
   readonly #res: ServerResponse;
   readonly #outbox: Outbox;
   readonly #metrics: Metrics;
+  readonly #frames: CountCell;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #onClose: (() => void)[] = [];
   #closed = false;
@@ -37,6 +38,7 @@ export class SseStream {
   constructor(res: ServerResponse, limits: OutboxLimits, metrics: Metrics) {
     this.#res = res;
     this.#metrics = metrics;
+    this.#frames = metrics.frameCell('sse', 'event');
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -51,7 +53,7 @@ export class SseStream {
             done();
             return;
           }
-          this.#res.write(frame, () => done());
+          this.#res.write(frame, done);
         },
       },
       limits,
@@ -79,7 +81,7 @@ export class SseStream {
   send(e: SseEvent): boolean {
     if (this.#closed) return false;
     const ok = this.#outbox.push(formatSse(e));
-    if (ok) this.#metrics.realtimeFramesOut.inc({ edge: 'sse', kind: 'event' });
+    if (ok) this.#frames.n++;
     return ok;
   }
 

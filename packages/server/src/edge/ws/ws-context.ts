@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { PolicyService } from '../../dispatch/policy-service.js';
 import type { ThingService } from '../../dispatch/thing-service.js';
 import type { EventFanout } from '../../egress/event-fanout.js';
+import type { PolicyAnnouncer } from '../../egress/policy-announcer.js';
 import type { OutboxLimits } from '../../egress/outbox.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { WsAcks } from './ws-acks.js';
@@ -28,6 +29,7 @@ export interface WsContext {
   readonly things: ThingService;
   readonly policies: PolicyService;
   readonly fanout: EventFanout;
+  readonly announcer: PolicyAnnouncer;
   readonly live: WsLive;
   readonly acks: WsAcks;
   readonly history: WsHistory;

@@ -3,18 +3,22 @@
  * `subscribeForPersistedEvents` is answered by `created` with a subscription id; each `request`
  * adds demand and Egiz sends that many `next` items (the journalled events, cut to what the session
  * may read and filtered), then `complete` once the range is exhausted, or `failed`; `cancel` stops.
- * No `complete` or `failed` comes before the first `request`. Things only; policies are `failed`.
+ * No `complete` or `failed` comes before the first `request`. Things and Policies (policy events
+ * as `{ns}/{name}/policies/events/{action}`, cut to what the session may read of the Policy).
  */
 import {
   DittoError,
   envelopeJson,
+  policyEventEnvelope,
   streamingEnvelope,
   thingEventEnvelope,
   type JsonObject,
+  type PolicyEvent,
   type StreamingSignal,
   type ThingEvent,
   type ThingState,
 } from '@egiz/core';
+import type { PolicyService } from '../../dispatch/policy-service.js';
 import type { ThingService } from '../../dispatch/thing-service.js';
 import type { EventFanout, EventSink } from '../../egress/event-fanout.js';
 import { compileSelector } from '../../egress/stream-selector.js';
@@ -26,7 +30,8 @@ interface Subscription {
   readonly entityId: string;
   readonly group: 'things' | 'policies';
   readonly headers: JsonObject;
-  readonly items: AsyncGenerator<{ readonly event: ThingEvent; readonly state: ThingState }> | undefined;
+  readonly items:
+    AsyncGenerator<{ readonly event: ThingEvent; readonly state: ThingState } | PolicyEvent> | undefined;
   readonly failure: DittoError | undefined;
   readonly sink: EventSink;
   demand: number;
@@ -42,6 +47,7 @@ export class WsHistory {
     private readonly things: ThingService,
     private readonly fanout: EventFanout,
     private readonly clock: () => Date,
+    private readonly policies: PolicyService,
   ) {}
 
   async fromSession(session: WsSession, signal: StreamingSignal, correlationId: string): Promise<void> {
@@ -65,12 +71,23 @@ export class WsHistory {
         );
         let items: Subscription['items'];
         let failure: DittoError | undefined;
-        if (signal.group === 'policies')
-          failure = new DittoError(
-            'protocoladapter:unknown.command',
-            'History streaming of policies is not available yet.',
-          );
-        else {
+        if (signal.group === 'policies') {
+          const r = signal.range;
+          if (r.filter !== undefined)
+            failure = new DittoError(
+              'protocoladapter:unknown.command',
+              'A filter applies to the history of Things, not of Policies.',
+            );
+          else
+            items = this.policies.history(signal.entityId, session.auth, {
+              ...(r.fromHistoricalRevision !== undefined ? { fromRevision: r.fromHistoricalRevision } : {}),
+              ...(r.toHistoricalRevision !== undefined ? { toRevision: r.toHistoricalRevision } : {}),
+              ...(r.fromHistoricalTimestamp !== undefined
+                ? { fromTimestamp: r.fromHistoricalTimestamp }
+                : {}),
+              ...(r.toHistoricalTimestamp !== undefined ? { toTimestamp: r.toHistoricalTimestamp } : {}),
+            });
+        } else {
           const current = await this.things.load(signal.entityId);
           const r = signal.range;
           const rev = current?.revision ?? 0;
@@ -172,6 +189,22 @@ export class WsHistory {
           subs.delete(id);
           this.#send(session, sub.group, sub.entityId, 'complete', { subscriptionId: id }, sub.headers);
           return;
+        }
+        if (!('state' in next.value)) {
+          const e = next.value;
+          sub.demand--;
+          const item = envelopeJson(
+            policyEventEnvelope({
+              policyId: e.policyId,
+              action: e.action,
+              path: e.path,
+              ...(e.value !== undefined ? { value: e.value } : {}),
+              revision: e.revision,
+              timestamp: e.timestamp,
+            }),
+          );
+          this.#send(session, sub.group, sub.entityId, 'next', { subscriptionId: id, item }, sub.headers);
+          continue;
         }
         const { event, state } = next.value;
         const policyId = state.thing.policyId;

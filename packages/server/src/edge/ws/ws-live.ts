@@ -7,13 +7,16 @@
 import {
   DittoError,
   RqlSyntaxError,
+  acksEnvelope,
   booleanHeader,
+  headerValue,
   parseRql,
   headerText,
   messageEnvelope,
   thingErrorEnvelope,
   thingResponseEnvelope,
   type DittoEnvelope,
+  type AckResult,
   type DittoErrorJson,
   type JsonObject,
   type MessageSignal,
@@ -23,7 +26,12 @@ import {
   type ThingEventSignal,
   type ThingResponseSignal,
 } from '@egiz/core';
-import { ackTimeout } from '../../egress/ack-coordinator.js';
+import {
+  ackTimeout,
+  parseAckRequest,
+  type AckCoordinator,
+  type AckRequest,
+} from '../../egress/ack-coordinator.js';
 import type { LiveReply, LiveRouter, LiveStream } from '../../egress/live-router.js';
 import type { StreamSelector } from '../../egress/stream-selector.js';
 import { parseTimeout } from '../command-options.js';
@@ -42,7 +50,62 @@ export class WsLive {
   constructor(
     readonly router: LiveRouter,
     private readonly twin: { readonly things: ThingService; readonly policies: PolicyService },
+    private readonly acks: AckCoordinator,
   ) {}
+
+  /**
+   * The custom acknowledgements a live signal requests (`requested-acks` beyond `live-response`):
+   * awaited from before the signal leaves; undefined when it requests none.
+   */
+  #customAcks(
+    envelope: DittoEnvelope,
+    correlationId: string,
+    timeoutMs: number,
+  ): { req: AckRequest; results: Promise<Map<string, AckResult>> } | undefined {
+    if (headerValue(envelope.headers, 'requested-acks') === undefined) return undefined;
+    const req = parseAckRequest((n) => headerValue(envelope.headers, n), {
+      correlationId,
+      channel: 'live',
+      edge: 'ws',
+      defaultTimeoutMs: timeoutMs,
+    });
+    if (!req.aggregated) return undefined;
+    return { req, results: this.acks.expect(req) };
+  }
+
+  /** Sends the aggregated acks of a live signal (`things/live/acks`): 200 when all succeeded, else 424. */
+  async #sendAcks(
+    session: WsSession,
+    thingId: string,
+    custom: { req: AckRequest; results: Promise<Map<string, AckResult>> },
+    reply: LiveReply | undefined,
+    timeoutMs: number,
+  ): Promise<void> {
+    const got = await custom.results;
+    const { req } = custom;
+    const results = new Map<string, AckResult>();
+    for (const label of req.requested) {
+      if (label !== 'live-response') {
+        results.set(label, got.get(label) ?? ackTimeout(label, req.timeoutMs, req.correlationId));
+        continue;
+      }
+      results.set(
+        label,
+        reply
+          ? {
+              status: reply.status,
+              ...(reply.value !== undefined ? { payload: reply.value } : {}),
+              headers: { ...replyHeaders(reply), 'correlation-id': req.correlationId },
+            }
+          : ackTimeout(label, timeoutMs, req.correlationId),
+      );
+    }
+    if (!req.responseRequired) return;
+    session.sendEnvelope(
+      acksEnvelope({ thingId, channel: 'live', results, headers: { 'correlation-id': req.correlationId } }),
+      'ack',
+    );
+  }
 
   subscribe(session: WsSession, stream: StreamKind, selector: StreamSelector): () => void {
     return this.router.add({
@@ -119,15 +182,26 @@ export class WsLive {
     correlationId: string,
   ): Promise<void> {
     const { timeoutMs, wantsReply } = this.#timeoutOf(envelope);
-    const reply = await this.router.sendMessage({
-      address: m,
-      ...(m.value !== undefined ? { value: m.value } : {}),
-      headers: m.headers,
-      correlationId,
-      auth: session.auth,
-      origin: session.id,
-      timeoutMs,
-    });
+    const custom = this.#customAcks(envelope, correlationId, timeoutMs);
+    let reply: LiveReply | undefined;
+    try {
+      reply = await this.router.sendMessage({
+        address: m,
+        ...(m.value !== undefined ? { value: m.value } : {}),
+        headers: m.headers,
+        correlationId,
+        auth: session.auth,
+        origin: session.id,
+        timeoutMs: custom && !custom.req.requested.includes('live-response') ? 0 : timeoutMs,
+        ...(custom
+          ? { declinedBy: (owner: string) => this.acks.weak(owner, correlationId, custom.req.custom) }
+          : {}),
+      });
+    } catch (e) {
+      this.acks.cancel(correlationId);
+      throw e;
+    }
+    if (custom) return this.#sendAcks(session, m.thingId, custom, reply, timeoutMs);
     if (!wantsReply) return;
     if (!reply) return this.#timedOut(session, m.thingId, correlationId, timeoutMs);
     session.sendEnvelope(
@@ -208,18 +282,29 @@ export class WsLive {
         'gateway:header.invalid',
         "live-channel-timeout-strategy is 'fail' or 'use-twin'.",
       );
-    const reply = await this.router.sendCommand({
-      thingId: c.thingId,
-      action: c.action,
-      path: c.path,
-      resource: c.resource,
-      ...(c.value !== undefined ? { value: c.value } : {}),
-      headers: c.headers,
-      correlationId,
-      auth: session.auth,
-      origin: session.id,
-      timeoutMs,
-    });
+    const custom = this.#customAcks(envelope, correlationId, timeoutMs);
+    let reply: LiveReply | undefined;
+    try {
+      reply = await this.router.sendCommand({
+        thingId: c.thingId,
+        action: c.action,
+        path: c.path,
+        resource: c.resource,
+        ...(c.value !== undefined ? { value: c.value } : {}),
+        headers: c.headers,
+        correlationId,
+        auth: session.auth,
+        origin: session.id,
+        timeoutMs: custom && !custom.req.requested.includes('live-response') ? 0 : timeoutMs,
+        ...(custom
+          ? { declinedBy: (owner: string) => this.acks.weak(owner, correlationId, custom.req.custom) }
+          : {}),
+      });
+    } catch (e) {
+      this.acks.cancel(correlationId);
+      throw e;
+    }
+    if (custom) return this.#sendAcks(session, c.thingId, custom, reply, timeoutMs);
     if (!wantsReply) return;
     if (!reply) {
       if (strategy === 'use-twin' && c.action === 'retrieve') {

@@ -41,6 +41,55 @@ interface Authenticated {
   readonly token?: VerifiedToken;
 }
 
+/**
+ * Frames of one event-loop turn leave in one write per socket: a socket is corked at its first
+ * frame of the turn and every corked socket is uncorked by one callback on the next turn (many
+ * events of one batch commit -> one syscall per socket, one timer for all sockets).
+ */
+class TurnCorker {
+  #corked: Socket[] = [];
+  readonly #marked = new WeakSet<Socket>();
+
+  cork(socket: Socket): void {
+    if (this.#marked.has(socket)) return;
+    this.#marked.add(socket);
+    socket.cork();
+    if (this.#corked.push(socket) === 1) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const sockets = this.#corked;
+    this.#corked = [];
+    for (const s of sockets) {
+      this.#marked.delete(s);
+      s.uncork();
+    }
+  }
+}
+
+/** The WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, no mask) of shared bytes, built once per payload. */
+const frames = new WeakMap<Uint8Array, Buffer>();
+function framed(payload: Uint8Array): Buffer {
+  let frame = frames.get(payload);
+  if (frame !== undefined) return frame;
+  const n = payload.byteLength;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    frame.writeUInt32BE(n >>> 0, 6);
+  }
+  frame.set(payload, head);
+  frames.set(payload, frame);
+  return frame;
+}
+
 function refuse(socket: Duplex, status: number, error: DittoError, extra: Record<string, string> = {}): void {
   const body = JSON.stringify(error.toJSON());
   const reason =
@@ -93,7 +142,13 @@ export function registerWebSocket(app: FastifyInstance, deps: WsServerDeps): WsS
   const expiry = new Map<WsSession, NodeJS.Timeout>();
   const alive = new WeakMap<WebSocket, boolean>();
   const { metrics, logger } = deps.context;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.context.limits.maxFrameBytes });
+  // No compression: frames of shared event bytes are written to many sockets as they are.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: deps.context.limits.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  const corker = new TurnCorker();
 
   const scheduleExpiry = (session: WsSession, token: VerifiedToken | undefined) => {
     const old = expiry.get(session);
@@ -204,21 +259,15 @@ export function registerWebSocket(app: FastifyInstance, deps: WsServerDeps): WsS
   };
 
   const open = (ws: WebSocket, authenticated: Authenticated, declared: readonly string[]) => {
-    // Frames of one event-loop turn leave in one write: the socket is corked at the first frame
-    // and uncorked on the next turn (many events per batch commit -> one syscall per socket).
     const raw = (ws as unknown as { _socket?: Socket })._socket;
-    let corked = false;
     const socket = {
-      send(data: string | Uint8Array, cb: (err?: Error) => void) {
-        if (raw && !corked) {
-          corked = true;
-          raw.cork();
-          setImmediate(() => {
-            corked = false;
-            raw.uncork();
-          });
-        }
-        ws.send(data, { binary: false }, cb);
+      send(data: string | Uint8Array, done: () => void) {
+        if (raw) corker.cork(raw);
+        // Shared bytes (one event for many subscribers) are framed once and written as they are;
+        // ws frames everything else. Server frames are unmasked and uncompressed, so a frame is
+        // the same bytes for every socket.
+        if (raw && typeof data !== 'string' && ws.readyState === ws.OPEN) raw.write(framed(data), done);
+        else ws.send(data, { binary: false }, done);
       },
       close: (code: number, reason: string) => ws.close(code, reason),
       terminate: () => ws.terminate(),

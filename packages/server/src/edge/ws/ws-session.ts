@@ -30,6 +30,7 @@ import {
   type StreamKind,
 } from '@egiz/core';
 import type { AuthContext } from '../../dispatch/auth-context.js';
+import type { CountCell } from '../../ops/metrics.js';
 import type { EventDelivery, EventSink } from '../../egress/event-fanout.js';
 import { Outbox, type Frame, type OutboxStats } from '../../egress/outbox.js';
 import { compileSelector, type StreamSelector } from '../../egress/stream-selector.js';
@@ -39,8 +40,8 @@ import { runPolicyCommand, runRetrieveThings, runThingCommand, type TwinOutcome 
 
 /** The part of a `ws` WebSocket the session uses (keeps the session testable). */
 export interface SessionSocket {
-  /** Sends a text frame (strings, or UTF-8 bytes). */
-  send(data: Frame, cb: (err?: Error) => void): void;
+  /** Sends a text frame (strings, or UTF-8 bytes); `done` once flushed or failed. */
+  send(data: Frame, done: () => void): void;
   close(code: number, reason: string): void;
   terminate(): void;
 }
@@ -50,7 +51,7 @@ export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-type FrameKind = 'event' | 'response' | 'error' | 'message' | 'ack' | 'control' | 'live';
+type FrameKind = 'event' | 'response' | 'error' | 'message' | 'ack' | 'control' | 'live' | 'announcement';
 
 export class WsSession {
   readonly id = randomUUID();
@@ -59,6 +60,7 @@ export class WsSession {
   readonly #outbox: Outbox;
   readonly #streams = new Map<StreamKind, () => void>();
   readonly declaredAcks: ReadonlySet<string>;
+  readonly #frameCells: Partial<Record<FrameKind, CountCell>> = {};
   #auth: AuthContext;
   #inFlight = 0;
   #closed = false;
@@ -69,7 +71,7 @@ export class WsSession {
     this.#ctx = ctx;
     this.declaredAcks = declaredAcks;
     this.#outbox = new Outbox(
-      { write: (frame, done) => socket.send(frame, () => done()) },
+      { write: (frame, done) => socket.send(frame, done) },
       ctx.limits.outbox,
       (stats) => this.#overflow(stats),
     );
@@ -96,7 +98,7 @@ export class WsSession {
   send(frame: Frame, kind: FrameKind): boolean {
     if (this.#closed) return false;
     const ok = this.#outbox.push(frame);
-    if (ok) this.#ctx.metrics.realtimeFramesOut.inc({ edge: 'ws', kind });
+    if (ok) (this.#frameCells[kind] ??= this.#ctx.metrics.frameCell('ws', kind)).n++;
     return ok;
   }
 
@@ -353,33 +355,21 @@ export class WsSession {
     );
   }
 
-  /** Sends a thing event delivery (from the fanout) in Ditto Protocol form. */
+  /**
+   * Sends a thing event delivery (from the fanout) in Ditto Protocol form. Subscribers with the
+   * same view share one delivery object, so its frame is encoded once (as bytes) for all of them.
+   */
   deliverEvent(d: EventDelivery): void {
     let frame: Frame;
-    if (!d.partial && d.extra === undefined) {
-      // The same bytes for every subscriber that sees the whole, unenriched event.
-      let cached = d.shared.get('ws:event') as Frame | undefined;
+    if (d.extra === undefined) {
+      let cached = d.memo.get('ws') as Frame | undefined;
       if (cached === undefined) {
-        cached = Buffer.from(
-          JSON.stringify(envelopeJson(thingEventEnvelope(d.event, { headers: d.headers }))),
-        );
-        d.shared.set('ws:event', cached);
+        cached = Buffer.from(JSON.stringify(envelopeJson(eventEnvelope(d))));
+        d.memo.set('ws', cached);
       }
       frame = cached;
-    } else
-      frame = JSON.stringify(
-        envelopeJson(
-          thingEventEnvelope(d.event, {
-            headers: d.headers,
-            ...(d.value !== undefined ? { value: d.value } : {}),
-            ...(d.extra !== undefined ? { extra: d.extra } : {}),
-          }),
-        ),
-      );
-    if (this.send(frame, 'event'))
-      this.#ctx.metrics.realtimeDeliverySeconds.observe(
-        Math.max(0, Date.now() - Date.parse(d.event.timestamp)) / 1000,
-      );
+    } else frame = JSON.stringify(envelopeJson(eventEnvelope(d)));
+    this.send(frame, 'event');
   }
 
   #onControl(frame: ControlFrame): void {
@@ -428,8 +418,28 @@ export class WsSession {
       };
       return this.#ctx.fanout.add(sink);
     }
+    if (stream === 'POLICY_ANNOUNCEMENTS')
+      return this.#ctx.announcer.add({
+        id: this.id,
+        selector,
+        subjects: () => this.#auth.subjects,
+        deliver: (envelope) => this.sendEnvelope(envelope, 'announcement'),
+      });
     return this.#ctx.live.subscribe(this, stream, selector);
   }
+}
+
+function eventEnvelope(d: EventDelivery): DittoEnvelope {
+  return thingEventEnvelope(
+    d.event,
+    d.partial || d.extra !== undefined
+      ? {
+          headers: d.headers,
+          ...(d.value !== undefined ? { value: d.value } : {}),
+          ...(d.extra !== undefined ? { extra: d.extra } : {}),
+        }
+      : { headers: d.headers },
+  );
 }
 
 function responseRequired(e: DittoEnvelope): boolean {

@@ -1,0 +1,97 @@
+import { compileEnforcer, type PolicyJson, type ThingEvent } from '@egiz/core';
+import { describe, expect, it } from 'vitest';
+import { MemoryBus } from '../bus/memory/memory-bus.js';
+import { EventFanout, type EventDelivery, type EventSink } from './event-fanout.js';
+import { compileSelector } from './stream-selector.js';
+
+const policy = {
+  policyId: 'fan.t:p',
+  entries: {
+    all: {
+      subjects: { 's:full': { type: 't' } },
+      resources: { 'thing:/': { grant: ['READ'], revoke: [] } },
+    },
+    part: {
+      subjects: { 's:part': { type: 't' } },
+      resources: {
+        'thing:/': { grant: ['READ'], revoke: [] },
+        'thing:/attributes/secret': { grant: [], revoke: ['READ'] },
+      },
+    },
+  },
+} as unknown as PolicyJson;
+
+const event: ThingEvent = {
+  type: 'things.events:attributesModified',
+  action: 'modified',
+  thingId: 'fan.t:one',
+  path: '/attributes',
+  value: { open: 1, secret: 2 },
+  revision: 2,
+  timestamp: '2026-01-01T00:00:00.000Z',
+};
+
+function sink(id: string, subjects: string[], filter?: string): EventSink & { got: EventDelivery[] } {
+  const got: EventDelivery[] = [];
+  return {
+    id,
+    got,
+    selector: compileSelector(filter !== undefined ? { filter } : {}, () => new Date()),
+    // A fresh array per sink, as every session has its own.
+    subjects: () => subjects,
+    deliver: (d) => got.push(d),
+  };
+}
+
+async function fanOut(sinks: EventSink[]): Promise<number[]> {
+  const bus = new MemoryBus();
+  const counts: number[] = [];
+  const enforcer = compileEnforcer(policy);
+  const fanout = new EventFanout({
+    bus,
+    enforcer: () => Promise.resolve(enforcer),
+    loadThing: () => Promise.resolve(undefined),
+    onError: (e) => {
+      throw e;
+    },
+    onDelivered: (_e, n) => counts.push(n),
+  });
+  fanout.start();
+  for (const s of sinks) fanout.add(s);
+  bus.publish([{ kind: 'thing', event, policyId: 'fan.t:p' }]);
+  // The fan-out handles the event after the enforcer lookup (a resolved promise).
+  for (let i = 0; i < 10 && counts.length === 0; i++) await Promise.resolve();
+  fanout.stop();
+  return counts;
+}
+
+describe('EventFanout', () => {
+  it('decides each view once per set of subjects and shares the delivery (and so its frame)', async () => {
+    const a1 = sink('a1', ['s:full']);
+    const a2 = sink('a2', ['s:full']);
+    const p1 = sink('p1', ['s:part']);
+    const p2 = sink('p2', ['s:part']);
+    const counts = await fanOut([a1, a2, p1, p2]);
+    expect(counts).toEqual([4]);
+    const [da1] = a1.got;
+    const [dp1] = p1.got;
+    expect(da1).toMatchObject({ value: { open: 1, secret: 2 }, partial: false });
+    expect(dp1).toMatchObject({ value: { open: 1 }, partial: true });
+    expect(a2.got[0]).toBe(da1);
+    expect(p2.got[0]).toBe(dp1);
+    expect(da1).not.toBe(dp1);
+  });
+
+  it('applies each filter to the view of its subscriber', async () => {
+    const fullSeesSecret = sink('f1', ['s:full'], 'eq(attributes/secret,2)');
+    const partMissesSecret = sink('f2', ['s:part'], 'eq(attributes/secret,2)');
+    const partSeesOpen = sink('f3', ['s:part'], 'eq(attributes/open,1)');
+    const stranger = sink('f4', ['s:nobody']);
+    const counts = await fanOut([fullSeesSecret, partMissesSecret, partSeesOpen, stranger]);
+    expect(counts).toEqual([2]);
+    expect(fullSeesSecret.got).toHaveLength(1);
+    expect(partMissesSecret.got).toHaveLength(0);
+    expect(partSeesOpen.got[0]).toMatchObject({ value: { open: 1 } });
+    expect(stranger.got).toHaveLength(0);
+  });
+});
