@@ -66,6 +66,15 @@ export abstract class SearchDialect {
   }
 
   /** The parameter type of a JS value bound for a column or field value. */
+  /**
+   * The LIMIT of a page: a parameter by default (one statement per shape). Dialects whose planner
+   * does better with a known number override it; the value is always a checked integer, never text
+   * from a request.
+   */
+  limit(b: SqlBuilder, n: number): string {
+    return b.param(n, 'int4');
+  }
+
   paramType(value: number | string): ParamType {
     return typeof value === 'number' ? 'float8' : 'text';
   }

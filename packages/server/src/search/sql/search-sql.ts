@@ -82,7 +82,7 @@ export function pageQuery(dialect: SearchDialect, spec: PageSpec): SearchQuery {
   const parts = where(b, spec);
   if (spec.after !== undefined) parts.push(after(b, spec.sort, spec.after));
   const order = orderBy(b, spec.sort);
-  const limit = b.param(spec.limit, 'int4');
+  const limit = b.dialect.limit(b, spec.limit);
   const sql = `SELECT ${THING_COLUMNS} FROM things t WHERE ${parts.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
   return { sql, params: b.params };
 }

@@ -1,7 +1,8 @@
 /**
  * @module Collects the parameters of one query while its SQL text is assembled: every value that
  * comes from a request (paths, values, subjects, namespaces, cursor positions) goes through
- * `param()` and appears in the text only as the dialect's placeholder.
+ * `param()` and appears in the text only as the dialect's placeholder. The one number written into
+ * the text is SQLite's page LIMIT (SearchDialect.limit), an integer the service computed and checks.
  */
 import type { SearchDialect } from './search-dialect.js';
 
