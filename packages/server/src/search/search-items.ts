@@ -25,10 +25,20 @@ export interface ReadableThing {
   readonly target: JsonObject;
 }
 
-/** Everything, for a caller with unrestricted READ. */
+/**
+ * Everything, for a caller with unrestricted READ. The target is built on first use: a page without
+ * `fields` filtered in SQL never needs it.
+ */
 export function wholeThing(row: ThingRow): ReadableThing {
   const state = stateOf(row);
-  return { thing: state.thing, target: thingWithSpecialFields(state, state.thing) };
+  let target: JsonObject | undefined;
+  return {
+    thing: state.thing,
+    get target() {
+      target ??= thingWithSpecialFields(state, state.thing);
+      return target;
+    },
+  };
 }
 
 /**

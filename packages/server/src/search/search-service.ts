@@ -66,7 +66,7 @@ interface Found {
 }
 
 interface Plan {
-  readonly selection: Omit<SelectionSpec, 'visibility' | 'filter' | 'revokes'>;
+  readonly selection: Omit<SelectionSpec, 'visibility' | 'filter' | 'revokes' | 'sets'>;
   readonly filter: RqlNode | undefined;
   readonly sort: readonly SortSpec[];
   readonly subjects: readonly string[];
@@ -174,6 +174,7 @@ export class SearchService {
         ...plan.selection,
         visibility: 'full',
         revokes: probe.revokes,
+        ...(probe.sets === undefined ? {} : { sets: probe.sets }),
         filter: plan.filter,
       }),
     );
@@ -262,7 +263,9 @@ export class SearchService {
 
   /** What the caller's subjects do across all policies: two index seeks (readerProbeQuery). */
   async #probe(plan: Plan): Promise<ReaderProbe> {
-    const [row] = await this.#store.search(readerProbeQuery(this.#dialect, plan.subjects));
+    const [row] = await this.#store.search(
+      readerProbeQuery(this.#dialect, plan.subjects, plan.selection.namespaces),
+    );
     return readerProbeOf(row);
   }
 
@@ -295,7 +298,7 @@ export class SearchService {
 
   async *#rows(
     plan: Plan,
-    spec: Pick<SelectionSpec, 'visibility' | 'filter' | 'revokes'>,
+    spec: Pick<SelectionSpec, 'visibility' | 'filter' | 'revokes' | 'sets'>,
     position: readonly SortValue[] | undefined,
     chunk: number,
   ): AsyncGenerator<{ row: ThingRow; position: readonly SortValue[] }> {
@@ -321,7 +324,12 @@ export class SearchService {
   ): AsyncGenerator<Found> {
     for await (const { row, position: at } of this.#rows(
       plan,
-      { visibility: 'full', revokes: probe.revokes, filter: plan.filter },
+      {
+        visibility: 'full',
+        revokes: probe.revokes,
+        ...(probe.sets === undefined ? {} : { sets: probe.sets }),
+        filter: plan.filter,
+      },
       position,
       chunk,
     ))

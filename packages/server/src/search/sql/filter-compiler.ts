@@ -49,6 +49,21 @@ export function compileFilter(node: RqlNode, ctx: FilterContext): string {
   return new FilterCompiler(ctx).compile(node);
 }
 
+/**
+ * A filter that is one condition on field rows, as a condition on `f` (a `thing_fields` row): a Thing
+ * matches when some row of it does. `ordered` when the matching rows are one range of the index
+ * (equality with a non-null value at one path), so each Thing has at most one of them and they come
+ * in thingId order. Undefined for anything else (columns, and/or/not, ne, in, exists, empty).
+ */
+export interface FieldCondition {
+  readonly where: string;
+  readonly ordered: boolean;
+}
+
+export function compileFieldCondition(node: RqlNode, ctx: FilterContext): FieldCondition | undefined {
+  return new FilterCompiler(ctx).fieldCondition(node);
+}
+
 function typeOf(value: string | number | boolean): ValueType {
   return typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : 'boolean';
 }
@@ -87,6 +102,34 @@ class FilterCompiler {
 
   compile(node: RqlNode): string {
     return visitRql(node, this.#visitor);
+  }
+
+  fieldCondition(node: RqlNode): FieldCondition | undefined {
+    if (!['eq', 'gt', 'ge', 'lt', 'le', 'like', 'ilike'].includes(node.kind)) return undefined;
+    const comparison = node as RqlComparisonNode;
+    const target = propertyTarget(comparison.property);
+    const value = this.#resolve(comparison.value);
+    if (target.kind !== 'field' || value === undefined || value === null) return undefined;
+    const d = this.#dialect;
+    let condition: string;
+    switch (comparison.kind) {
+      case 'eq':
+        condition = d.fieldCompare(this.#b, typeOf(value), '=', sqlValue(value));
+        break;
+      case 'like':
+      case 'ilike':
+        if (typeof value !== 'string') return undefined;
+        condition = comparison.kind === 'like' ? d.fieldLike(this.#b, value) : d.fieldIlike(this.#b, value);
+        break;
+      case 'ne':
+        return undefined;
+      default:
+        condition = d.fieldCompare(this.#b, typeOf(value), ORDER[comparison.kind], sqlValue(value));
+    }
+    return {
+      where: `${this.#fieldPath(target)} AND ${condition}`,
+      ordered: comparison.kind === 'eq' && !target.wildcard,
+    };
   }
 
   get #dialect() {
@@ -211,11 +254,15 @@ class FilterCompiler {
 
   /** Things with a field row at the target's path(s) that satisfies `condition` (on alias `f`). */
   #fields(target: FieldTarget, condition: string): string {
+    return `t.tid IN (SELECT f.tid FROM thing_fields f WHERE ${this.#fieldPath(target)} AND ${condition})`;
+  }
+
+  /** Field rows `f` at the target's path (or, for `features/*`, at any of its paths). */
+  #fieldPath(target: FieldTarget): string {
     const b = this.#b;
-    const pid = target.wildcard
+    return target.wildcard
       ? `f.pid IN (SELECT p.pid FROM search_paths p WHERE p.wild = ${b.param(target.path, 'text')})`
       : `f.pid = (SELECT p.pid FROM search_paths p WHERE p.path = ${b.param(target.path, 'text')})`;
-    return `t.tid IN (SELECT f.tid FROM thing_fields f WHERE ${pid} AND ${condition})`;
   }
 
   /** A column condition that is FALSE, not NULL, when a nullable column is absent. */

@@ -37,6 +37,12 @@ export abstract class SearchDialect {
   readonly true: string = 'TRUE';
   readonly false: string = 'FALSE';
 
+  /**
+   * The store keeps reader sets (`reader_sets`, `reader_set_subjects`, `things.rs`, and `thing_fields`
+   * keyed in thingId order with `rs`): see createReaderSets and ADR 0004.
+   */
+  readonly readerSets: boolean = false;
+
   abstract notDeleted(things: string): string;
 
   /** Field rows of a kind that has no value (null, empty, opaque). */

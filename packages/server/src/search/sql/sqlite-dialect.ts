@@ -31,6 +31,7 @@ function prefixRange(b: SqlBuilder, expr: string, pattern: string): string {
 
 export class SqliteSearchDialect extends SearchDialect {
   readonly name = 'sqlite' as const;
+  override readonly readerSets = true;
 
   placeholder(index: number): string {
     return `@p${index}`;

@@ -3,10 +3,10 @@
  * search index (ADR 0004), which is written in the same transaction as the Things.
  *
  * `things.tid` is the Thing's compact key in the index (an INTEGER PRIMARY KEY, so it is the rowid
- * and survives VACUUM). `thing_fields` is a WITHOUT ROWID table whose primary key is the only
- * index: (pid, kind, val) finds the Things with a value at a path, and the same key deletes a row
- * when a value changes. `val` has no declared type (BLOB affinity), so numbers and strings keep
- * their storage class and compare type-strictly.
+ * and survives VACUUM). `thing_fields` is a WITHOUT ROWID table keyed (pid, kind, val, id): a
+ * (path, value) finds its Things in thingId order, and the same key deletes a row when a value
+ * changes. `val` has no declared type (BLOB affinity), so numbers and strings keep their storage
+ * class and compare type-strictly. `things.rs` and `thing_fields.rs` hold the Thing's reader set.
  */
 
 const STATE_COLUMNS = `
@@ -21,8 +21,27 @@ export const THINGS_TABLE = `CREATE TABLE IF NOT EXISTS things (
      tid INTEGER PRIMARY KEY,
      id TEXT NOT NULL UNIQUE,${STATE_COLUMNS},
      namespace TEXT,
-     policy_id TEXT
+     policy_id TEXT,
+     rs INTEGER NOT NULL DEFAULT 0
    )`;
+
+/**
+ * One row per distinct (path, value) of a Thing, keyed so that the rows of one (path, value) are in
+ * thingId order, with the reader set of the Thing (`rs`) beside them: a count or a thingId-ordered
+ * page of an equality filter is a range of this index (ADR 0004, "Reader sets").
+ */
+export const THING_FIELDS_TABLE = `CREATE TABLE IF NOT EXISTS thing_fields (
+     pid INTEGER NOT NULL,
+     kind INTEGER NOT NULL,
+     val NOT NULL,
+     id TEXT NOT NULL,
+     tid INTEGER NOT NULL,
+     rs INTEGER NOT NULL,
+     PRIMARY KEY (pid, kind, val, id)
+   ) WITHOUT ROWID`;
+
+/** The rows of one Thing, for moving them to another reader set. */
+export const THING_FIELDS_BY_THING = `CREATE INDEX IF NOT EXISTS thing_fields_tid ON thing_fields (tid)`;
 
 export const SQLITE_SCHEMA = [
   THINGS_TABLE,
@@ -44,12 +63,20 @@ export const SQLITE_SCHEMA = [
      wild TEXT
    )`,
   `CREATE INDEX IF NOT EXISTS search_paths_wild ON search_paths (wild) WHERE wild IS NOT NULL`,
-  `CREATE TABLE IF NOT EXISTS thing_fields (
-     pid INTEGER NOT NULL,
-     kind INTEGER NOT NULL,
-     val NOT NULL,
-     tid INTEGER NOT NULL,
-     PRIMARY KEY (pid, kind, val, tid)
+  THING_FIELDS_TABLE,
+  THING_FIELDS_BY_THING,
+  // Reader sets (write-plan.ts createReaderSets): immutable, one per namespace and list of rows.
+  `CREATE TABLE IF NOT EXISTS reader_sets (
+     rs INTEGER PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     fingerprint TEXT NOT NULL UNIQUE
+   )`,
+  `CREATE TABLE IF NOT EXISTS reader_set_subjects (
+     subject TEXT NOT NULL,
+     rs INTEGER NOT NULL,
+     access INTEGER NOT NULL,
+     revokes INTEGER NOT NULL,
+     PRIMARY KEY (subject, rs)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS policy_readers (
      policy_id TEXT NOT NULL,
@@ -74,6 +101,17 @@ export const SQLITE_SCHEMA = [
 export const SQLITE_THINGS_INDEXES = [
   `CREATE INDEX IF NOT EXISTS things_policy ON things (policy_id, namespace)`,
 ] as const;
+
+/**
+ * Stores made before reader sets: `thing_fields` of the older shape is dropped (the search index
+ * version changes with it, so the index is rebuilt from the Things) and `things` gets `rs`.
+ */
+export const SQLITE_MIGRATE_FIELDS = [
+  `DROP TABLE thing_fields`,
+  THING_FIELDS_TABLE,
+  THING_FIELDS_BY_THING,
+] as const;
+export const SQLITE_ADD_THINGS_RS = `ALTER TABLE things ADD COLUMN rs INTEGER NOT NULL DEFAULT 0`;
 
 /**
  * Stores made before the search index have `things` without `tid`, `namespace` and `policy_id`:

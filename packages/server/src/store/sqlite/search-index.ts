@@ -8,9 +8,12 @@ import type { EntityRecord } from '../port.js';
 import { SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
 import { fieldChanges, fieldRows, type FieldRow, type FieldRows } from '../search-index/field-rows.js';
 import { thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
+import { createReaderSets } from './write-plan.js';
 
 const NO_ROWS: FieldRows = new Map();
 const VERSION_KEY = 'search_index_version';
+/** The shared format version plus the SQLite layout (reader sets and thingId order in `thing_fields`). */
+const SQLITE_INDEX_VERSION = `${SEARCH_INDEX_VERSION}+reader-sets`;
 
 /** Integers are bound as INTEGER (compact on disk); other numbers as REAL. Equal values compare equal either way. */
 function sqlValue(value: number | string): number | bigint | string {
@@ -24,9 +27,8 @@ function prepare(db: Database.Database) {
       'INSERT INTO search_paths (path, wild) VALUES (?, ?) RETURNING pid',
     ),
     fieldInsert: db.prepare(
-      'INSERT INTO thing_fields (pid, kind, val, tid) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO thing_fields (pid, kind, val, id, tid, rs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
-    fieldDelete: db.prepare('DELETE FROM thing_fields WHERE pid = ? AND kind = ? AND val = ? AND tid = ?'),
     readerNamespaces: db.prepare<[string, string], { namespace: string }>(
       `SELECT namespace FROM things WHERE policy_id = ? AND deleted = 0 AND namespace IS NOT NULL
        UNION SELECT namespace FROM policy_readers WHERE policy_id = ? ORDER BY namespace`,
@@ -55,10 +57,11 @@ export class SqliteSearchIndex {
     return [thingNamespace(record), thingPolicyId(record)];
   }
 
-  updateThing(tid: number, before: FieldRows, next: EntityRecord): void {
-    const { removed, added } = fieldChanges(before, fieldRows(next));
-    for (const row of removed) this.#st.fieldDelete.run(this.#pid(row), row.kind, sqlValue(row.value), tid);
-    for (const row of added) this.#st.fieldInsert.run(this.#pid(row), row.kind, sqlValue(row.value), tid);
+  /** Writes the field rows of a Thing that has none yet (the rebuild). */
+  #insertThing(tid: number, rs: number, thing: EntityRecord): void {
+    const { added } = fieldChanges(NO_ROWS, fieldRows(thing));
+    for (const row of added)
+      this.#st.fieldInsert.run(this.#pid(row), row.kind, sqlValue(row.value), thing.id, tid, rs);
   }
 
   readerNamespaces(policyId: string): string[] {
@@ -86,14 +89,17 @@ export class SqliteSearchIndex {
 
   /** Rebuilds the index from the stored Things when it was built by another format version (or never). */
   rebuildIfOutdated(): void {
-    if (this.#st.getMeta.get(VERSION_KEY)?.value === SEARCH_INDEX_VERSION) return;
+    if (this.#st.getMeta.get(VERSION_KEY)?.value === SQLITE_INDEX_VERSION) return;
     const rebuild = this.#db.transaction(() => {
       this.#db.exec('DELETE FROM thing_fields');
       const things = this.#db.prepare<
         [],
         { tid: number; id: string; revision: number; deleted: number; value: string; metadata: string | null }
       >('SELECT tid, id, revision, deleted, value, metadata FROM things');
-      const setColumns = this.#db.prepare('UPDATE things SET namespace = ?, policy_id = ? WHERE tid = ?');
+      const setColumns = this.#db.prepare(
+        'UPDATE things SET namespace = ?, policy_id = ?, rs = ? WHERE tid = ?',
+      );
+      const sets = createReaderSets(this.#db);
       // Collected first: a statement cannot write the table it is still iterating.
       const rows = things.all();
       for (const row of rows) {
@@ -107,10 +113,12 @@ export class SqliteSearchIndex {
           value: JSON.parse(row.value) as EntityRecord['value'],
           ...(row.metadata ? { metadata: JSON.parse(row.metadata) as EntityRecord['value'] } : {}),
         };
-        setColumns.run(...this.columns(record), row.tid);
-        this.updateThing(row.tid, NO_ROWS, record);
+        const [namespace, policyId] = this.columns(record);
+        const rs = sets.of(namespace, policyId);
+        setColumns.run(namespace, policyId, rs, row.tid);
+        if (!record.deleted) this.#insertThing(row.tid, rs, record);
       }
-      this.#st.setMeta.run(VERSION_KEY, SEARCH_INDEX_VERSION);
+      this.#st.setMeta.run(VERSION_KEY, SQLITE_INDEX_VERSION);
     });
     try {
       rebuild.immediate();

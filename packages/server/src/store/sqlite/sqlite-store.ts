@@ -24,7 +24,13 @@ import { readerRows } from '../search-index/index-columns.js';
 import { SqliteSearchIndex } from './search-index.js';
 import { SqliteWriterThread } from './sqlite-writer.js';
 import { createPlanExecutor, type PlanExecutor, type PlanFieldRow, type WritePlan } from './write-plan.js';
-import { SQLITE_MIGRATE_THINGS, SQLITE_SCHEMA, SQLITE_THINGS_INDEXES } from './schema.js';
+import {
+  SQLITE_ADD_THINGS_RS,
+  SQLITE_MIGRATE_FIELDS,
+  SQLITE_MIGRATE_THINGS,
+  SQLITE_SCHEMA,
+  SQLITE_THINGS_INDEXES,
+} from './schema.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for tests of pure logic. */
@@ -178,8 +184,14 @@ export class SqliteStore implements Store {
         db.function(ILIKE_FUNCTION, { deterministic: true }, ilikeMatches);
         db.transaction(() => {
           for (const ddl of SQLITE_SCHEMA) db.exec(ddl);
-          const columns = db.prepare<[], { name: string }>('PRAGMA table_info(things)').all();
-          if (!columns.some((c) => c.name === 'tid')) for (const ddl of SQLITE_MIGRATE_THINGS) db.exec(ddl);
+          const columns = (table: string) =>
+            db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+          const thingColumns = columns('things');
+          if (!thingColumns.some((c) => c.name === 'tid'))
+            for (const ddl of SQLITE_MIGRATE_THINGS) db.exec(ddl);
+          else if (!thingColumns.some((c) => c.name === 'rs')) db.exec(SQLITE_ADD_THINGS_RS);
+          if (!columns('thing_fields').some((c) => c.name === 'rs'))
+            for (const ddl of SQLITE_MIGRATE_FIELDS) db.exec(ddl);
           for (const ddl of SQLITE_THINGS_INDEXES) db.exec(ddl);
         }).immediate();
         this.#st = prepare(db);

@@ -5,12 +5,12 @@
  * group commit is on its way to the disk. A batch is answered only after its COMMIT returned, i.e.
  * when it is durable (synchronous=FULL by default), exactly as with the in-thread executor.
  *
- * The worker's source is `createPlanExecutor`'s own text plus a small message loop (eval'd), so it
+ * The worker's source is the text of `createPlanExecutor` and `createReaderSets` plus a small message loop (eval'd), so it
  * runs the same code as the in-thread path and needs no separate build output.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { createPlanExecutor, type WritePlan } from './write-plan.js';
+import { createPlanExecutor, createReaderSets, type WritePlan } from './write-plan.js';
 
 export interface WriterOptions {
   readonly path: string;
@@ -63,7 +63,7 @@ parentPort.on('message', (msg) => {
 `;
 
 function workerSource(): string {
-  return `${LOOP}\n${createPlanExecutor.toString()}\n`;
+  return `${LOOP}\n${createReaderSets.toString()}\n${createPlanExecutor.toString()}\n`;
 }
 
 function toError(e: { readonly message: string; readonly code?: string }): Error {
