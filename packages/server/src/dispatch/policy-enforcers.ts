@@ -86,7 +86,8 @@ export class PolicyEnforcers {
       }
     }
     return {
-      resolve: (policy) => (policy.imports ? resolveImports(policy, loaded) : policy),
+      // Also without imports: local `references` must be merged before the policy is enforced.
+      resolve: (policy) => resolveImports(policy, loaded),
       loaded,
       contributors,
       missing,
