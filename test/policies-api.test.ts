@@ -531,6 +531,44 @@ describe('policies API', () => {
     expect((await s.request(`/api/2/things/${thingId}`, { auth: BOB })).status).toBe(404);
   });
 
+  it('local references apply in a policy without imports too, revokes of the referenced entry included', async () => {
+    const policyId = uid('local-refs');
+    const thingId = uid('local-refs-thing');
+    const res = await s.request(`/api/2/policies/${policyId}`, {
+      method: 'PUT',
+      json: {
+        entries: {
+          owner: sharedPolicy(policyId).entries.owner,
+          template: {
+            subjects: {},
+            resources: {
+              'thing:/': { grant: ['READ'], revoke: [] },
+              'thing:/attributes/secret': { grant: [], revoke: ['READ'] },
+            },
+          },
+          user: {
+            references: [{ entry: 'template' }],
+            subjects: { 'nginx:alice': { type: 'user' } },
+            resources: { 'thing:/attributes': { grant: ['READ'], revoke: [] } },
+          },
+        },
+      },
+    });
+    expect(res.status).toBe(201);
+    await s.request(`/api/2/things/${thingId}`, {
+      method: 'PUT',
+      json: { policyId, attributes: { public: 1, secret: 2 }, features: { f: { properties: { p: 3 } } } },
+    });
+    const read = await s.request(`/api/2/things/${thingId}`, { auth: ALICE });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual({
+      thingId,
+      policyId,
+      attributes: { public: 1 },
+      features: { f: { properties: { p: 3 } } },
+    });
+  });
+
   it('a policy over 100 kB answers 413', async () => {
     const policyId = uid('big');
     const big = sharedPolicy(policyId);

@@ -13,6 +13,7 @@ import { addFieldsOption, addValueOptions, examples, normalizeEtags, reportWrite
 interface PolicyFlags {
   readonly ifMatch?: string;
   readonly fields?: string;
+  readonly resolved?: boolean;
 }
 
 const PERMISSIONS = ['READ', 'WRITE', 'EXECUTE'] as const;
@@ -81,17 +82,27 @@ export function registerPolicyCommands(program: Command): void {
   ]);
 
   const get = addFieldsOption(
-    policy.command('get').description('print a policy').argument('<policyId>', 'namespace:name'),
+    policy
+      .command('get')
+      .description('print a policy')
+      .argument('<policyId>', 'namespace:name')
+      .option(
+        '--resolved',
+        'the effective policy: imported and namespace root entries merged in, as far as you may read them',
+      ),
   ).action(async (id: string, flags: PolicyFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
-    const res = await ctx
-      .client()
-      .request({ method: 'GET', path: policyPath(policyIdArg(id)), query: { fields: flags.fields } });
+    const res = await ctx.client().request({
+      method: 'GET',
+      path: policyPath(policyIdArg(id)),
+      query: { fields: flags.fields, 'policy-view': flags.resolved === true ? 'resolved' : undefined },
+    });
     await ctx.print(res.body, 'json');
   });
   examples(get, [
     'egiz policy get my.house:lamp-1',
     'egiz policy get my.house:lamp-1 --fields entries -o yaml',
+    'egiz policy get my.house:lamp-1 --resolved',
   ]);
 
   const put = addValueOptions(

@@ -18,8 +18,8 @@
  */
 
 import { DEFAULT_MAX_IMPORTS } from './validate.js';
-import { importedLabel, resolveReferences } from './references.js';
-import type { PolicyEntryJson, PolicyImportJson, PolicyJson } from './types.js';
+import { importedLabel, resolveReferences, type TracedEntry } from './references.js';
+import type { PolicyImportJson, PolicyJson } from './types.js';
 
 /** Ditto's PolicyImporter.MAX_TRANSITIVE_RESOLUTION_DEPTH. */
 export const MAX_TRANSITIVE_DEPTH = 10;
@@ -80,16 +80,31 @@ export function resolveImports(
   imported: ReadonlyMap<string, PolicyJson>,
   opts: ResolveImportsOptions = {},
 ): PolicyJson {
+  const traced = resolveImportsTraced(policy, imported, opts);
+  return { ...policy, entries: Object.fromEntries([...traced].map(([label, t]) => [label, t.entry])) };
+}
+
+/**
+ * resolveImports, with the sources of every entry: the entry itself in `policy` (under
+ * `policy.policyId`, '' when absent), the entries it references, and for imported entries every
+ * policy of the import chain under the label the entry has in it, down to the one it comes from.
+ */
+export function resolveImportsTraced(
+  policy: PolicyJson,
+  imported: ReadonlyMap<string, PolicyJson>,
+  opts: ResolveImportsOptions = {},
+): Map<string, TracedEntry> {
   const declarations = Object.entries(policy.imports ?? {});
   const max = opts.maxImports ?? DEFAULT_MAX_IMPORTS;
   if (declarations.length > max) {
     throw new PolicyImportError('policies:imports.toolarge', `a policy may import at most ${max} policies`);
   }
-  const merged = new Map(Object.entries(policy.entries));
+  const merged = untraced(policy.entries);
   for (const [id, declaration] of declarations) {
     addAbsent(merged, importedEntries(id, declaration, imported, 0, new Set()));
   }
-  return { ...policy, entries: Object.fromEntries(resolveReferences(policy.entries, merged)) };
+  const id = policy.policyId ?? '';
+  return tagged(id, resolveReferences(policy.entries, id, merged));
 }
 
 /** Entries one import contributes, already relabelled. */
@@ -99,22 +114,22 @@ function importedEntries(
   imported: ReadonlyMap<string, PolicyJson>,
   depth: number,
   visited: ReadonlySet<string>,
-): Map<string, PolicyEntryJson> {
+): Map<string, TracedEntry> {
   const source = imported.get(id);
-  const result = new Map<string, PolicyEntryJson>();
+  const result = new Map<string, TracedEntry>();
   if (source === undefined) return result;
   const transitive = declaration.transitiveImports ?? [];
   const available =
     transitive.length === 0
-      ? new Map(Object.entries(source.entries))
+      ? untraced(source.entries)
       : withTransitive(source, transitive, imported, depth, visited);
   const listed = new Set(declaration.entries ?? []);
-  for (const [label, entry] of resolveReferences(source.entries, available)) {
-    const importable = entry.importable ?? 'implicit';
+  for (const [label, traced] of tagged(id, resolveReferences(source.entries, id, available))) {
+    const importable = traced.entry.importable ?? 'implicit';
     if (importable === 'never' || (importable === 'explicit' && !listed.has(label))) continue;
     // References are local to the source policy and are not carried over.
-    const { references: _dropped, ...rest } = entry;
-    result.set(importedLabel(id, label), rest);
+    const { references: _dropped, ...rest } = traced.entry;
+    result.set(importedLabel(id, label), { entry: rest, sources: traced.sources });
   }
   return result;
 }
@@ -125,7 +140,7 @@ function withTransitive(
   imported: ReadonlyMap<string, PolicyJson>,
   depth: number,
   visited: ReadonlySet<string>,
-): Map<string, PolicyEntryJson> {
+): Map<string, TracedEntry> {
   if (depth >= MAX_TRANSITIVE_DEPTH) {
     throw new PolicyImportError(
       'policies:import.invalid',
@@ -134,7 +149,7 @@ function withTransitive(
     );
   }
   const wanted = new Set(transitive.filter((t) => !visited.has(t)));
-  const entries = new Map(Object.entries(source.entries));
+  const entries = untraced(source.entries);
   const nextVisited = new Set([...visited, ...wanted]);
   for (const [tid, tdecl] of Object.entries(source.imports ?? {})) {
     if (wanted.has(tid)) addAbsent(entries, importedEntries(tid, tdecl, imported, depth + 1, nextVisited));
@@ -142,7 +157,25 @@ function withTransitive(
   return entries;
 }
 
+/** Raw entries with no sources yet; tagged() adds the policy they sit in. */
+function untraced(entries: PolicyJson['entries']): Map<string, TracedEntry> {
+  return new Map(Object.entries(entries).map(([label, entry]) => [label, { entry, sources: [] }]));
+}
+
+/** Puts "this entry, under this label, in policy `policyId`" first among each entry's sources. */
+function tagged(policyId: string, entries: ReadonlyMap<string, TracedEntry>): Map<string, TracedEntry> {
+  const result = new Map<string, TracedEntry>();
+  for (const [label, traced] of entries) {
+    const sources = [{ policyId, label }, ...traced.sources];
+    const unique = sources.filter(
+      (s, i) => sources.findIndex((o) => o.policyId === s.policyId && o.label === s.label) === i,
+    );
+    result.set(label, { entry: traced.entry, sources: unique });
+  }
+  return result;
+}
+
 /** On a label clash the entry seen first stays, as Ditto documents for transitive chains. */
-function addAbsent(target: Map<string, PolicyEntryJson>, more: ReadonlyMap<string, PolicyEntryJson>): void {
+function addAbsent(target: Map<string, TracedEntry>, more: ReadonlyMap<string, TracedEntry>): void {
   for (const [label, entry] of more) if (!target.has(label)) target.set(label, entry);
 }

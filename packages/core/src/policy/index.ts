@@ -1,4 +1,4 @@
-/** @module Policy engine: validate policies, resolve imports, compile an Enforcer, check permissions, cut views. */
+/** @module Policy engine: validate policies, resolve imports, compile an Enforcer, check permissions, cut views (also of the effective policy). */
 
 export {
   ALLOWED_ADDITIONS,
@@ -36,9 +36,16 @@ export {
   PolicyImportError,
   importedPolicyIds,
   resolveImports,
+  resolveImportsTraced,
   type PolicyImportErrorCode,
   type ResolveImportsOptions,
 } from './imports.js';
-export { importedLabel } from './references.js';
+export { importedLabel, type EntrySource, type TracedEntry } from './references.js';
 export { mergeNamespaceRootPolicy, nsImportedLabel } from './namespace-root.js';
+export {
+  readableEntries,
+  sourcePolicyIds,
+  traceEffectivePolicy,
+  type NamespaceRootInput,
+} from './effective-view.js';
 export { grantsPolicyWrite, hasPolicyWriter } from './lockout.js';

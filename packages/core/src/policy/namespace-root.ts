@@ -4,7 +4,7 @@
  */
 
 import { NS_IMPORTED_LABEL_PREFIX } from './syntax.js';
-import type { PolicyJson } from './types.js';
+import type { PolicyEntryJson, PolicyJson } from './types.js';
 
 /** The label a namespace root policy's entry gets in the policies it is merged into. */
 export function nsImportedLabel(rootPolicyId: string, label: string): string {
@@ -25,9 +25,15 @@ export function mergeNamespaceRootPolicy(
   if (policy.policyId === rootPolicyId) return policy;
   const entries = new Map(Object.entries(policy.entries));
   for (const [label, entry] of Object.entries(root.entries)) {
-    if ((entry.importable ?? 'implicit') !== 'implicit') continue;
-    const { references: _dropped, ...rest } = entry;
-    entries.set(nsImportedLabel(rootPolicyId, label), rest);
+    const merged = namespaceRootEntry(entry);
+    if (merged !== undefined) entries.set(nsImportedLabel(rootPolicyId, label), merged);
   }
   return { ...policy, entries: Object.fromEntries(entries) };
+}
+
+/** The form an entry of a root policy takes in the policies it is merged into; undefined when it is not merged. */
+export function namespaceRootEntry(entry: PolicyEntryJson): PolicyEntryJson | undefined {
+  if ((entry.importable ?? 'implicit') !== 'implicit') return undefined;
+  const { references: _dropped, ...rest } = entry;
+  return rest;
 }

@@ -15,42 +15,70 @@ export function importedLabel(importedPolicyId: string, label: string): string {
   return `${IMPORTED_LABEL_PREFIX}-${importedPolicyId}-${label}`;
 }
 
+/** One entry that content of a resolved entry is taken from: `label` as it appears in `policyId`. */
+export interface EntrySource {
+  readonly policyId: string;
+  readonly label: string;
+}
+
 /**
- * Replaces every entry of `own` that has references by its merged form. Local references
- * read the raw entries of `own` (so references never chain); import references read
- * `imported-<policyId>-<label>` in `resolved`. Missing targets and `importable: never`
- * targets contribute nothing, as in Ditto.
+ * A resolved entry with every entry its content is taken from: the entry itself and the entries it
+ * references, and for imported entries each policy along the import chain under the label the entry
+ * has there. Who may see the entry is decided against each of them (see effective-view.ts).
+ */
+export interface TracedEntry {
+  readonly entry: PolicyEntryJson;
+  readonly sources: readonly EntrySource[];
+}
+
+/**
+ * Replaces every entry of `own` (the raw entries of policy `ownId`) that has references by its
+ * merged form. Local references read the raw entries of `own` (so references never chain); import
+ * references read `imported-<policyId>-<label>` in `resolved`. Missing targets and
+ * `importable: never` targets contribute nothing, as in Ditto. A merged entry also lists the
+ * sources of every target that contributed.
  */
 export function resolveReferences(
   own: Readonly<Record<string, PolicyEntryJson>>,
-  resolved: ReadonlyMap<string, PolicyEntryJson>,
-): Map<string, PolicyEntryJson> {
+  ownId: string,
+  resolved: ReadonlyMap<string, TracedEntry>,
+): Map<string, TracedEntry> {
   const result = new Map(resolved);
   for (const [label, entry] of Object.entries(own)) {
     if (entry.references === undefined || entry.references.length === 0) continue;
-    result.set(label, mergeReferenced(entry, own, resolved));
+    const targets: TracedEntry[] = [];
+    for (const ref of entry.references) {
+      let target: TracedEntry | undefined;
+      if (ref.import === undefined) {
+        const local = Object.hasOwn(own, ref.entry) ? own[ref.entry] : undefined;
+        if (local !== undefined) target = { entry: local, sources: [{ policyId: ownId, label: ref.entry }] };
+      } else {
+        const imported = importedLabel(ref.import, ref.entry);
+        const found = resolved.get(imported);
+        if (found !== undefined)
+          target = { entry: found.entry, sources: [{ policyId: ownId, label: imported }, ...found.sources] };
+      }
+      if (target === undefined || target.entry.importable === 'never') continue;
+      targets.push(target);
+    }
+    result.set(label, {
+      entry: mergeReferenced(
+        entry,
+        targets.map((t) => t.entry),
+      ),
+      sources: [...(resolved.get(label)?.sources ?? []), ...targets.flatMap((t) => t.sources)],
+    });
   }
   return result;
 }
 
-function mergeReferenced(
-  entry: PolicyEntryJson,
-  own: Readonly<Record<string, PolicyEntryJson>>,
-  resolved: ReadonlyMap<string, PolicyEntryJson>,
-): PolicyEntryJson {
+function mergeReferenced(entry: PolicyEntryJson, targets: readonly PolicyEntryJson[]): PolicyEntryJson {
   let subjects: Subjects = {};
   let resources: Resources = {};
   let namespaces: readonly string[] = [];
   // Undefined while no target restricts additions; the strictest set across targets applies.
   let allowed: Set<AllowedAddition> | undefined;
-  for (const ref of entry.references ?? []) {
-    const target =
-      ref.import === undefined
-        ? Object.hasOwn(own, ref.entry)
-          ? own[ref.entry]
-          : undefined
-        : resolved.get(importedLabel(ref.import, ref.entry));
-    if (target === undefined || target.importable === 'never') continue;
+  for (const target of targets) {
     resources = mergeResources(resources, target.resources ?? {});
     namespaces = union(namespaces, target.namespaces ?? []);
     subjects = mergeSubjects(subjects, target.subjects ?? {});

@@ -333,6 +333,10 @@ export const ERROR_CATALOGUE = {
     status: 404,
     description: 'The Policy has no state at the requested revision or time.',
   },
+  'policies:view.invalid': {
+    status: 400,
+    description: "Use 'original' (or omit) for the stored policy, or 'resolved' for the merged view.",
+  },
   // --- generic request handling (gateway in Ditto)
   'json.invalid': { status: 400, description: 'The body is not valid JSON, or is nested too deeply.' },
   'json.field.missing': { status: 400, description: 'A required field or parameter is missing.' },

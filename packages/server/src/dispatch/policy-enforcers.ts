@@ -32,7 +32,17 @@ interface CacheEntry {
 export interface ImportContext {
   /** Resolves a Policy (the stored one or a candidate) with the imports that were loaded. */
   readonly resolve: (policy: PolicyJson) => PolicyJson;
+  /** The imported policies that were found, by id. */
+  readonly loaded: ReadonlyMap<string, PolicyJson>;
   readonly contributors: readonly (readonly [string, number])[];
+}
+
+/** A namespace root policy that applies in a namespace, with its own imports loaded. */
+export interface LoadedNamespaceRoot {
+  readonly policyId: string;
+  readonly policy: PolicyJson;
+  readonly imports: ImportContext;
+  readonly revision: number;
 }
 
 export class PolicyEnforcers {
@@ -76,10 +86,30 @@ export class PolicyEnforcers {
       }
     }
     return {
-      resolve: (policy) => (policy.imports ? resolveImports(policy, loaded) : policy),
+      // Also without imports: local `references` must be merged before the policy is enforced.
+      resolve: (policy) => resolveImports(policy, loaded),
+      loaded,
       contributors,
       missing,
     };
+  }
+
+  /** The namespace root policies configured for `namespace` that exist, in configuration order. */
+  async namespaceRoots(namespace: string): Promise<LoadedNamespaceRoot[]> {
+    const out: LoadedNamespaceRoot[] = [];
+    for (const root of this.#roots) {
+      if (!root.patterns.some((p) => matchesNamespacePattern(p, namespace))) continue;
+      const rootPolicy = await this.#repo.loadLive(root.policyId);
+      if (!rootPolicy) continue;
+      const policy = rootPolicy.policy as unknown as PolicyJson;
+      out.push({
+        policyId: root.policyId,
+        policy,
+        imports: await this.importsOf(policy),
+        revision: rootPolicy.revision,
+      });
+    }
+    return out;
   }
 
   /**
@@ -115,17 +145,9 @@ export class PolicyEnforcers {
     policy = imports.resolve(policy);
     contributors.push(...imports.contributors);
     if (namespace !== undefined)
-      for (const root of this.#roots) {
-        if (!root.patterns.some((p) => matchesNamespacePattern(p, namespace))) continue;
-        const rootPolicy = await this.#repo.loadLive(root.policyId);
-        if (!rootPolicy) continue;
-        const rootImports = await this.importsOf(rootPolicy.policy as unknown as PolicyJson);
-        policy = mergeNamespaceRootPolicy(
-          policy,
-          root.policyId,
-          rootImports.resolve(rootPolicy.policy as unknown as PolicyJson),
-        );
-        contributors.push([root.policyId, rootPolicy.revision], ...rootImports.contributors);
+      for (const root of await this.namespaceRoots(namespace)) {
+        policy = mergeNamespaceRootPolicy(policy, root.policyId, root.imports.resolve(root.policy));
+        contributors.push([root.policyId, root.revision], ...root.imports.contributors);
       }
     const enforcer = compileEnforcer(policy, { ...(namespace !== undefined ? { namespace } : {}), now });
     this.#cache.set(key, { enforcer, contributors });

@@ -17,6 +17,7 @@ import { nextExpiry, removeExpiredSubjects } from '../policies/expired-subjects.
 import { POLICY_RESOURCE_INFO, describePolicyResource } from '../policies/policy-resource.js';
 import type { JournalEntry, Mutation, Store } from '../store/port.js';
 import type { AuthContext } from './auth-context.js';
+import { effectivePolicyView } from './effective-policy.js';
 import { ConflictError, type GroupCommitter } from './group-committer.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { PolicyEnforcers } from './policy-enforcers.js';
@@ -139,11 +140,25 @@ export class PolicyService {
     historical?: { revision?: number; timestamp?: string },
   ): Promise<PolicyDecision> {
     if (cmd.type === 'retrieve') {
+      const resolvedView = cmd.resource.kind === 'policy' && cmd.options.policyView === 'resolved';
+      if (resolvedView && historical)
+        throw new DittoError(
+          'gateway:header.invalid',
+          "'policy-view=resolved' cannot be combined with 'at-historical-revision' or 'at-historical-timestamp': imported policies are only known as they are now.",
+        );
       const state = historical
         ? await this.#historical(cmd.policyId, historical)
         : await this.#repo.load(cmd.policyId);
       const readable = await this.#readable(cmd, auth, state);
-      return decidePolicy(state, cmd, { ...(await this.#context(auth, state, cmd)), readable });
+      const resolved =
+        resolvedView && state && !state.deleted
+          ? await effectivePolicyView(this.#enforcers, state.policy, auth.subjects)
+          : undefined;
+      return decidePolicy(state, cmd, {
+        ...(await this.#context(auth, state, cmd)),
+        readable,
+        ...(resolved !== undefined ? { resolved } : {}),
+      });
     }
     return this.#queue.run(cmd.policyId, () => this.#write(cmd, auth));
   }

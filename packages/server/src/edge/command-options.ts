@@ -13,6 +13,7 @@ import {
   parseRql,
   type JsonValue,
 } from '@egiz/core';
+import type { PolicyView } from '../policies/decide.js';
 import type { CommandOptions, MetadataEntry } from '../things/command.js';
 
 export type HeaderLookup = (name: string) => string | undefined;
@@ -36,6 +37,7 @@ export const QUERY_HEADERS = [
   'live-channel-condition',
   'live-channel-timeout-strategy',
   'channel',
+  'policy-view',
 ] as const;
 
 function parseMetadataEntries(raw: string): MetadataEntry[] {
@@ -116,6 +118,20 @@ export function parseCommandOptions(get: HeaderLookup, fields?: string): Command
   const lockout = parseBooleanHeader('allow-policy-lockout', get('allow-policy-lockout'));
   if (lockout !== undefined) opts.allowPolicyLockout = lockout;
   return opts;
+}
+
+/**
+ * `policy-view` (Ditto PolicyView.fromString): trimmed and case-insensitive; absent or blank means
+ * the default (`original`); anything else is 400 `policies:view.invalid`.
+ */
+export function parsePolicyView(raw: string | undefined): PolicyView | undefined {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (value === 'original' || value === 'resolved') return value;
+  throw new DittoError(
+    'policies:view.invalid',
+    `The 'policy-view' parameter has an invalid value: '${raw ?? ''}'. Valid values: 'original', 'resolved'.`,
+  );
 }
 
 /** Ditto durations: `10s`, `500ms`, `1m`, or bare seconds. Returns milliseconds. */

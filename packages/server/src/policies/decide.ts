@@ -31,6 +31,9 @@ import {
 import { checkEtagPreconditions } from '../things/preconditions.js';
 import { POLICY_RESOURCE_INFO, describePolicyResource, type PolicyResource } from './policy-resource.js';
 
+/** `policy-view` of a retrieve of the whole Policy: as stored, or the effective (merged) Policy. */
+export type PolicyView = 'original' | 'resolved';
+
 export interface PolicyCommand {
   readonly type: 'retrieve' | 'modify' | 'delete';
   readonly policyId: string;
@@ -42,6 +45,8 @@ export interface PolicyCommand {
     readonly ifEqual?: 'update' | 'skip' | 'skip-minimizing-merge';
     readonly allowPolicyLockout?: boolean;
     readonly fields?: readonly Pointer[];
+    /** Only looked at for a retrieve of the whole Policy. */
+    readonly policyView?: PolicyView;
   };
 }
 
@@ -54,10 +59,17 @@ export interface PolicyDecideContext {
   readonly resolve: (policy: PolicyJson) => PolicyJson;
   /** Cuts the Policy down to what the caller may READ; identity when absent. */
   readonly readable?: (policy: JsonObject) => JsonObject | undefined;
+  /**
+   * For `policy-view=resolved`: the Policy with the imported and namespace root entries merged in,
+   * each already cut to what the caller may READ in the policies its content comes from. `readable`
+   * is applied on top of it as on the stored Policy.
+   */
+  readonly resolved?: JsonObject;
 }
 
 export type PolicyDecision =
-  | { readonly kind: 'query'; readonly status: 200; readonly value: JsonValue; readonly etag: string }
+  /** No etag for the resolved view: the Policy's revision does not follow its imported policies. */
+  | { readonly kind: 'query'; readonly status: 200; readonly value: JsonValue; readonly etag?: string }
   | {
       readonly kind: 'change';
       readonly status: 201 | 204;
@@ -144,6 +156,7 @@ export function decidePolicy(
   const r = cmd.resource;
   if (cmd.type === 'retrieve') {
     if (!live(state)) throw notFound({ kind: 'policy', pointer: [] }, cmd.policyId);
+    if (r.kind === 'policy' && cmd.options.policyView === 'resolved') return resolvedQuery(cmd, ctx);
     const view = ctx.readable ? ctx.readable(state.policy) : state.policy;
     if (view === undefined) throw notFound({ kind: 'policy', pointer: [] }, cmd.policyId);
     requireParent(r, view, cmd.policyId);
@@ -234,6 +247,18 @@ export function decidePolicy(
   return suffix === 'Created'
     ? { kind: 'change', status: 201, value: cmd.value as JsonValue, etag, events: [e], next }
     : { kind: 'change', status: 204, etag, events: [e], next };
+}
+
+/**
+ * Ditto's effective policy view: no ETag and If-Match / If-None-Match ignored, because the Policy's
+ * revision does not move when an imported or namespace root policy changes; `fields` apply.
+ */
+function resolvedQuery(cmd: PolicyCommand, ctx: PolicyDecideContext): PolicyDecision {
+  if (ctx.resolved === undefined) throw new Error('policy-view=resolved without the resolved Policy');
+  const view = ctx.readable ? ctx.readable(ctx.resolved) : ctx.resolved;
+  if (view === undefined) throw notFound({ kind: 'policy', pointer: [] }, cmd.policyId);
+  const value = cmd.options.fields ? selectFields(view, cmd.options.fields) : view;
+  return { kind: 'query', status: 200, value };
 }
 
 function skip(): never {

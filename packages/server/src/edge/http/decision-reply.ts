@@ -5,7 +5,8 @@ import type { FastifyReply } from 'fastify';
 export interface ReplyDecision {
   readonly kind: 'query' | 'change';
   readonly status: number;
-  readonly etag: string;
+  /** Absent for answers that must not be cached by revision (the resolved Policy view). */
+  readonly etag?: string;
   readonly value?: JsonValue;
   readonly metadata?: JsonObject;
 }
@@ -29,7 +30,7 @@ export function sendDecision(
   location: string,
   responseRequired: boolean | undefined,
 ): FastifyReply {
-  void reply.header('etag', decision.etag);
+  if (decision.etag !== undefined) void reply.header('etag', decision.etag);
   if (decision.kind === 'query') {
     if (decision.metadata) void reply.header('ditto-metadata', JSON.stringify(decision.metadata));
     return sendModelJson(reply, 200, decision.value ?? null);

@@ -1,14 +1,14 @@
 /**
  * @module HTTP API v2 /api/2/policies/{policyId}[/entries[/{label}[/subjects|resources|namespaces|
  * importable|allowedAdditions|references]]|/imports[/{id}[/entries|/transitiveImports]]] with
- * Ditto's status codes, ETags, conditional headers and historical reads.
+ * Ditto's status codes, ETags, conditional headers, historical reads and `policy-view`.
  */
 import { DittoError, parseEntityId, type JsonValue } from '@egiz/core';
 import type { FastifyInstance } from 'fastify';
 import type { PolicyService } from '../../dispatch/policy-service.js';
 import type { PolicyCommand } from '../../policies/decide.js';
 import { resolvePolicyResource } from '../../policies/policy-resource.js';
-import { parseBooleanHeader, parseCommandOptions } from '../command-options.js';
+import { parseBooleanHeader, parseCommandOptions, parsePolicyView } from '../command-options.js';
 import { RawBody, isJsonContentType } from './json-body.js';
 import { historicalOf, sendDecision } from './decision-reply.js';
 import { headerLookup, pathSegments, queryParams, requireAuth } from './request-context.js';
@@ -49,6 +49,9 @@ export function registerPoliciesRoutes(app: FastifyInstance, deps: { policies: P
       const query = queryParams(request);
       const get = headerLookup(request, query);
       const opts = parseCommandOptions(get, query.get('fields') ?? undefined);
+      // Ditto reads policy-view only for GET of the whole Policy; elsewhere it is ignored, even when invalid.
+      const policyView =
+        type === 'retrieve' && resource.kind === 'policy' ? parsePolicyView(get('policy-view')) : undefined;
       let value: JsonValue | undefined;
       if (type === 'modify') {
         const body = request.body as JsonValue | RawBody | undefined;
@@ -71,6 +74,7 @@ export function registerPoliciesRoutes(app: FastifyInstance, deps: { policies: P
           ...(opts.ifEqual !== undefined ? { ifEqual: opts.ifEqual } : {}),
           ...(opts.fields !== undefined ? { fields: opts.fields } : {}),
           ...(opts.allowPolicyLockout !== undefined ? { allowPolicyLockout: opts.allowPolicyLockout } : {}),
+          ...(policyView !== undefined ? { policyView } : {}),
         },
       };
       const historical = historicalOf(request.method, get);

@@ -20,7 +20,7 @@ import type { PolicyCommand } from '../../policies/decide.js';
 import { resolvePolicyResource } from '../../policies/policy-resource.js';
 import type { ThingCommand } from '../../things/command.js';
 import { parseMigrationRequest } from '../../things/migrate-definition.js';
-import { parseBooleanHeader, parseCommandOptions } from '../command-options.js';
+import { parseBooleanHeader, parseCommandOptions, parsePolicyView } from '../command-options.js';
 
 export interface TwinOutcome {
   readonly status: number;
@@ -134,6 +134,11 @@ export async function runPolicyCommand(s: PolicyCommandSignal, ctx: TwinContext)
     );
   const opts = parseCommandOptions((name) => headerText(s.headers, name), s.fields);
   const type: PolicyCommand['type'] = s.action === 'create' ? 'modify' : s.action;
+  // As over HTTP: the `policy-view` header counts only for a retrieve of the whole Policy.
+  const policyView =
+    type === 'retrieve' && resource.kind === 'policy'
+      ? parsePolicyView(headerText(s.headers, 'policy-view'))
+      : undefined;
   const cmd: PolicyCommand = {
     type,
     policyId: s.policyId,
@@ -149,6 +154,7 @@ export async function runPolicyCommand(s: PolicyCommandSignal, ctx: TwinContext)
       ...(opts.ifEqual !== undefined ? { ifEqual: opts.ifEqual } : {}),
       ...(opts.fields !== undefined ? { fields: opts.fields } : {}),
       ...(opts.allowPolicyLockout !== undefined ? { allowPolicyLockout: opts.allowPolicyLockout } : {}),
+      ...(policyView !== undefined ? { policyView } : {}),
     },
   };
   let decision;
@@ -160,7 +166,7 @@ export async function runPolicyCommand(s: PolicyCommandSignal, ctx: TwinContext)
       throw new DittoError('policies:policy.conflict', `A Policy with ID '${s.policyId}' exists already.`);
     throw e;
   }
-  const headers = { etag: decision.etag };
+  const headers: Record<string, string> = decision.etag !== undefined ? { etag: decision.etag } : {};
   if (decision.kind === 'query') return { status: 200, value: decision.value, headers };
   return {
     status: decision.status,
