@@ -214,6 +214,8 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     logger,
     async start() {
       state = 'starting';
+      // Keys of the configured JWT issuers are imported now, so a bad one stops the start.
+      if (jwt.enabled) await jwt.load();
       await store.open();
       if (config.seedExamples) {
         const owner = `nginx:${config.users[0]?.username ?? 'ditto'}`;

@@ -4,16 +4,9 @@
  * HMAC issuers accept only their HS algorithm; key issuers only asymmetric algorithms, so a public
  * key can never be used as an HMAC secret.
  */
-import {
-  createLocalJWKSet,
-  decodeJwt,
-  errors,
-  importSPKI,
-  importX509,
-  jwtVerify,
-  type CryptoKey,
-  type JWTVerifyGetKey,
-} from 'jose';
+// Types only: jose is loaded on the first token, so a process without JWT issuers never loads it.
+import type * as JoseModule from 'jose';
+import type { CryptoKey, JWTVerifyGetKey } from 'jose';
 import { DittoError } from '@egiz/core';
 import type { AuthContext } from '../../dispatch/auth-context.js';
 import type { JwtIssuer } from './jwt-issuers.js';
@@ -44,58 +37,73 @@ function invalid(message: string): DittoError {
   return new DittoError('gateway:jwt.invalid', message);
 }
 
+type Jose = typeof JoseModule;
+
+interface IssuerEntry {
+  readonly issuer: JwtIssuer;
+  readonly key: JWTVerifyGetKey | Uint8Array;
+  readonly algorithms: string[];
+}
+
+function issuerEntry(jose: Jose, issuer: JwtIssuer): IssuerEntry {
+  const k = issuer.key;
+  switch (k.kind) {
+    case 'hmac':
+      return { issuer, key: k.secret, algorithms: [k.alg] };
+    case 'jwks':
+      return { issuer, key: jose.createLocalJWKSet(k.jwks), algorithms: ASYMMETRIC };
+    case 'spki':
+    case 'x509': {
+      const cache = new Map<string, Promise<CryptoKey>>();
+      const getKey: JWTVerifyGetKey = (header) => {
+        const alg = header.alg;
+        let key = cache.get(alg);
+        if (!key) {
+          key = k.kind === 'spki' ? jose.importSPKI(k.pem, alg) : jose.importX509(k.pem, alg);
+          cache.set(alg, key);
+        }
+        return key;
+      };
+      return { issuer, key: getKey, algorithms: ASYMMETRIC };
+    }
+  }
+}
+
 export class JwtVerifier {
-  readonly #issuers = new Map<
-    string,
-    { issuer: JwtIssuer; key: JWTVerifyGetKey | Uint8Array; algorithms: string[] }
-  >();
+  readonly #configured: readonly JwtIssuer[];
+  #loaded: Promise<{ readonly jose: Jose; readonly issuers: ReadonlyMap<string, IssuerEntry> }> | undefined;
 
   constructor(issuers: readonly JwtIssuer[]) {
-    for (const issuer of issuers) {
-      const k = issuer.key;
-      switch (k.kind) {
-        case 'hmac':
-          this.#issuers.set(issuer.issuer, { issuer, key: k.secret, algorithms: [k.alg] });
-          break;
-        case 'jwks':
-          this.#issuers.set(issuer.issuer, {
-            issuer,
-            key: createLocalJWKSet(k.jwks),
-            algorithms: ASYMMETRIC,
-          });
-          break;
-        case 'spki':
-        case 'x509': {
-          const cache = new Map<string, Promise<CryptoKey>>();
-          const getKey: JWTVerifyGetKey = (header) => {
-            const alg = header.alg;
-            let key = cache.get(alg);
-            if (!key) {
-              key = k.kind === 'spki' ? importSPKI(k.pem, alg) : importX509(k.pem, alg);
-              cache.set(alg, key);
-            }
-            return key;
-          };
-          this.#issuers.set(issuer.issuer, { issuer, key: getKey, algorithms: ASYMMETRIC });
-          break;
-        }
-      }
-    }
+    this.#configured = issuers;
+  }
+
+  /** Loads jose and the issuers' keys (also done by the first verify); rejects on a bad key. */
+  async load(): Promise<void> {
+    await this.#load();
+  }
+
+  #load() {
+    this.#loaded ??= import('jose').then((jose) => ({
+      jose,
+      issuers: new Map(this.#configured.map((issuer) => [issuer.issuer, issuerEntry(jose, issuer)])),
+    }));
+    return this.#loaded;
   }
 
   get enabled(): boolean {
-    return this.#issuers.size > 0;
+    return this.#configured.length > 0;
   }
 
   /** Verifies a compact JWT; throws `gateway:jwt.invalid` saying why. */
   async verify(token: string): Promise<VerifiedToken> {
+    const { jose, issuers } = await this.#load();
     let iss: string | undefined;
     try {
-      iss = decodeJwt(token).iss;
+      iss = jose.decodeJwt(token).iss;
     } catch {
       throw invalid('The token is not a JSON Web Token.');
     }
-    const entry = iss === undefined ? undefined : this.#issuers.get(iss);
+    const entry = iss === undefined ? undefined : issuers.get(iss);
     if (!entry) throw invalid(`The issuer '${iss ?? ''}' of the token is not configured.`);
     let payload;
     try {
@@ -106,11 +114,11 @@ export class JwtVerifier {
       };
       payload =
         entry.key instanceof Uint8Array
-          ? (await jwtVerify(token, entry.key, options)).payload
-          : (await jwtVerify(token, entry.key, options)).payload;
+          ? (await jose.jwtVerify(token, entry.key, options)).payload
+          : (await jose.jwtVerify(token, entry.key, options)).payload;
     } catch (e) {
-      if (e instanceof errors.JWTExpired) throw invalid('The token has expired.');
-      if (e instanceof errors.JWTClaimValidationFailed)
+      if (e instanceof jose.errors.JWTExpired) throw invalid('The token has expired.');
+      if (e instanceof jose.errors.JWTClaimValidationFailed)
         throw invalid(`The token's '${e.claim}' claim is not valid.`);
       throw invalid('The token could not be verified.');
     }

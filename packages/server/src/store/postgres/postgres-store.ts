@@ -4,14 +4,8 @@
  * round trip when each entity appears once in it (see statements.ts), and one transaction always.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  DatabaseError,
-  Pool,
-  escapeIdentifier,
-  type PoolClient,
-  type QueryConfig,
-  type QueryResultRow,
-} from 'pg';
+// Types only: pg itself is loaded by open(), so a process on the embedded store never loads it.
+import type { DatabaseError, Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { JsonObject, JsonValue } from '@egiz/core';
 import type {
   CommitResult,
@@ -154,6 +148,11 @@ const limitOrAll = (limit: number | undefined): number | null =>
 /** Most distinct search statements prepared on each connection (see PostgresStore.#prepared). */
 const MAX_PREPARED_SEARCHES = 256;
 
+/** A quoted SQL identifier, as pg's escapeIdentifier makes it (double quotes doubled). */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #options: PostgresStoreOptions;
@@ -161,6 +160,8 @@ export class PostgresStore implements Store {
   readonly #sql: Statements;
   readonly #index: PostgresSearchIndex;
   #pool: Pool | undefined;
+  /** pg's class of errors reported by the server (set by open()). */
+  #databaseError: typeof DatabaseError | undefined;
   /**
    * Names of the search statements prepared on the server (per connection, by pg). Planning a search
    * costs more than running an indexed one (~0.4 ms against ~0.05 ms), so each SQL shape the compiler
@@ -171,7 +172,7 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
-    this.#prefix = options.schema === undefined ? '' : `${escapeIdentifier(options.schema)}.`;
+    this.#prefix = options.schema === undefined ? '' : `${quoteIdentifier(options.schema)}.`;
     this.#sql = statements(this.#prefix);
     this.#index = new PostgresSearchIndex(this.#prefix, this.#sql);
   }
@@ -185,6 +186,8 @@ export class PostgresStore implements Store {
   async open(): Promise<void> {
     if (this.#pool) return;
     const { schema } = this.#options;
+    const { Pool, DatabaseError } = await import('pg');
+    this.#databaseError = DatabaseError;
     const pool = new Pool({
       connectionString: this.#options.connectionString,
       max: this.#options.poolSize ?? 10,
@@ -192,7 +195,7 @@ export class PostgresStore implements Store {
       // the first one. The store's own SQL is schema-qualified; this is for readers of `pool`.
       ...(schema === undefined
         ? {}
-        : { options: `-c search_path=${startupValue(escapeIdentifier(schema))},public` }),
+        : { options: `-c search_path=${startupValue(quoteIdentifier(schema))},public` }),
     });
     // An idle connection that dies emits 'error' on the pool, which would crash the process if
     // unheard; the pool drops that client and the next query connects afresh (ping() reports it).
@@ -216,7 +219,7 @@ export class PostgresStore implements Store {
         // Checked first: CREATE SCHEMA IF NOT EXISTS demands the CREATE privilege even when the
         // schema exists, and a DBA may well have made it for a user who lacks that privilege.
         const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-        if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
+        if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
       }
       for (const ddl of postgresSchema(this.#prefix)) await client.query(ddl);
       // Under the same lock: one process rebuilds, the others find it done.
@@ -291,7 +294,8 @@ export class PostgresStore implements Store {
         const applied = new Set(positions.flatMap((ps, r) => ps.map((p) => rounds[r]?.[p]?.index)));
         return { conflicts: mutations.flatMap((_, index) => (applied.has(index) ? [] : [index])) };
       } catch (e) {
-        if (attempt >= MAX_ATTEMPTS || !(e instanceof DatabaseError) || !RETRYABLE.has(e.code ?? '')) throw e;
+        const serverError = this.#databaseError !== undefined && e instanceof this.#databaseError;
+        if (attempt >= MAX_ATTEMPTS || !serverError || !RETRYABLE.has(e.code ?? '')) throw e;
       }
     }
   }
