@@ -86,7 +86,7 @@ forEachStore((store) => {
         events: [],
         ...(i === 0 ? { readers } : {}),
       }));
-      expect(await store().commit(mutations)).toStrictEqual({ conflicts: [] });
+      expect((await store().commit(mutations)).conflicts).toStrictEqual([]);
     });
 
     it('classifies readers per subject, with the revoke-only subject as revoker', () => {

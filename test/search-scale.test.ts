@@ -48,7 +48,7 @@ async function fill(store: Store, count: number, batch = 2000): Promise<void> {
         events: [],
         ...(i === 0 ? { readers: [fullReaders(NS)] } : {}),
       });
-    expect(await store.commit(mutations)).toStrictEqual({ conflicts: [] });
+    expect((await store.commit(mutations)).conflicts).toStrictEqual([]);
   }
 }
 

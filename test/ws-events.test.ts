@@ -197,3 +197,42 @@ describe('events over the WebSocket', () => {
     await bob.close();
   });
 });
+
+describe('commit → delivery metric', () => {
+  const METRIC = 'egiz_realtime_commit_to_delivery_seconds';
+  async function histogram(stage: string): Promise<{ count: number; sum: number; buckets: number }> {
+    const text = await (await s.request('/metrics', { auth: false })).text();
+    const value = (suffix: string) =>
+      Number(new RegExp(`^${METRIC}_${suffix}\\{stage="${stage}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith(`${METRIC}_bucket{`) && l.includes(`stage="${stage}"`));
+    return { count: value('count'), sum: value('sum'), buckets: buckets.length };
+  }
+
+  it('/metrics observes every delivered event once per stage, from its commit', async () => {
+    const before = {
+      first: await histogram('first'),
+      last: await histogram('last'),
+      written: await histogram('written'),
+    };
+    // Exported before any event, with fine buckets (0.1 ms … 1 s and +Inf).
+    expect(before.written.buckets).toBe(31);
+    const ws = await WsTestClient.connect(s.url);
+    await ws.control('START-SEND-EVENTS?namespaces=ev.metric');
+    expect(await put('/api/2/things/ev.metric:t', { attributes: { n: 1 } })).toBe(201);
+    await ws.next(isEventFor('ev.metric:t', '/'));
+    expect(await put('/api/2/things/ev.metric:t/attributes/n', 2)).toBe(204);
+    await ws.next(isEventFor('ev.metric:t', '/attributes/n'));
+    // A change nobody subscribed to is delivered to no one and observed nowhere.
+    expect(await put('/api/2/things/ev.unwatched:t', {})).toBe(201);
+    await new Promise((r) => setTimeout(r, 50));
+    for (const stage of ['first', 'last', 'written'] as const) {
+      const after = await histogram(stage);
+      expect(after.count - before[stage].count, stage).toBe(2);
+      expect(after.sum - before[stage].sum, stage).toBeGreaterThan(0);
+      expect(after.sum - before[stage].sum, stage).toBeLessThan(10);
+    }
+    await ws.close();
+  });
+});

@@ -159,7 +159,15 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   });
   registerOpsRoutes(http, { health, metrics, devopsPassword: config.devopsPassword });
   registerWhoamiRoute(http);
-  const realtime = createRealtime({ bus, things, enforcers, policies, clock, metrics, logger });
+  const realtime = createRealtime({
+    bus,
+    things,
+    enforcers,
+    policies,
+    clock,
+    metrics,
+    logger,
+  });
   const realtimeHttp = { things, live: realtime.live, acks: realtime.acks };
   registerThingsRoutes(http, {
     things,
@@ -177,6 +185,7 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     things,
     policies: policyService,
     fanout: realtime.fanout,
+    writes: realtime.writes,
     announcer: realtime.announcer,
     live: wsLive,
     acks: new WsAcks(realtime.acks),

@@ -20,6 +20,12 @@ export type BusMessage =
       readonly policyId: string | undefined;
       readonly origin?: string;
       /**
+       * When the commit of the event was durable: `performance.now()` of the publishing process. Only
+       * for the process's own commit → delivery metric; never sent to subscribers, and a broker
+       * adapter leaves it out (another process's clock means nothing here).
+       */
+      readonly committedAt?: number;
+      /**
        * Ditto headers of the command that caused the event which subscribers see on it (lower-case
        * names): `correlation-id`, `requested-acks` (custom labels only, JSON array), `ditto-originator`.
        */

@@ -61,6 +61,23 @@ describe('GroupCommitter', () => {
     expect(batches).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
   });
 
+  it('answers every submitter of a batch with the moment it became durable', async () => {
+    const reported = performance.now() - 5;
+    const withTime = {
+      commit: () => Promise.resolve({ conflicts: [], durableAt: reported }),
+    } as unknown as Store;
+    const c = new GroupCommitter(withTime);
+    expect(await Promise.all([c.submit([mutation('a')]), c.submit([mutation('b')])])).toEqual([
+      reported,
+      reported,
+    ]);
+    // A store that does not report it: the moment its promise resolved.
+    const before = performance.now();
+    const at = await new GroupCommitter(recordingStore().store).submit([mutation('x')]);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(performance.now());
+  });
+
   it('flush() waits until every submitted write is committed', async () => {
     const { store, batches } = recordingStore();
     const c = new GroupCommitter(store);

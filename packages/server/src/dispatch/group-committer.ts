@@ -1,6 +1,7 @@
 /**
  * @module Group commit: every write submitted within one turn of the event loop goes to the store in
- * ONE transaction; each submitter is answered when that transaction is durable. At most
+ * ONE transaction; each submitter is answered when that transaction is durable, with the moment it
+ * became durable (`performance.now()`, for the commit → delivery measurement of the fan-out). At most
  * `maxInFlight` batches are in flight (1 unless configured); a twin's writes commit in order because
  * its next write is only decided once the previous one is durable.
  */
@@ -12,7 +13,7 @@ export class ConflictError extends Error {
 
 interface Pending {
   readonly mutations: readonly Mutation[];
-  readonly resolve: () => void;
+  readonly resolve: (durableAt: number) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -47,9 +48,12 @@ export class GroupCommitter {
     this.#onBatch = opts.onBatch;
   }
 
-  /** Resolves once the mutations are durable; rejects with ConflictError if any was refused. */
-  submit(mutations: readonly Mutation[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * Resolves once the mutations are durable, with the `performance.now()` at which their batch
+   * became durable (one clock read per batch); rejects with ConflictError if any was refused.
+   */
+  submit(mutations: readonly Mutation[]): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
       this.#queue.push({ mutations, resolve, reject });
       this.#schedule();
     });
@@ -87,12 +91,14 @@ export class GroupCommitter {
     });
     const started = performance.now();
     try {
-      const { conflicts } = await this.#store.commit(flat);
+      const { conflicts, durableAt } = await this.#store.commit(flat);
+      const now = performance.now();
       const failed = new Set(conflicts.map((c) => owner[c]));
-      this.#onBatch?.({ size: flat.length, seconds: (performance.now() - started) / 1000 });
+      this.#onBatch?.({ size: flat.length, seconds: (now - started) / 1000 });
+      const at = durableAt ?? now;
       batch.forEach((p, i) => {
         if (failed.has(i)) p.reject(new ConflictError('revision conflict'));
-        else p.resolve();
+        else p.resolve(at);
       });
     } catch (e) {
       // One bad submission must not fail its neighbours: retry each on its own.
@@ -102,9 +108,9 @@ export class GroupCommitter {
       }
       for (const p of batch) {
         try {
-          const { conflicts } = await this.#store.commit(p.mutations);
+          const { conflicts, durableAt } = await this.#store.commit(p.mutations);
           if (conflicts.length > 0) p.reject(new ConflictError('revision conflict'));
-          else p.resolve();
+          else p.resolve(durableAt ?? performance.now());
         } catch (single) {
           p.reject(single instanceof Error ? single : new Error(String(single)));
         }

@@ -372,8 +372,9 @@ export class ThingService {
         // What is stored at that revision (cache = last commit): the index diff needs no read-back.
         ...(state !== undefined ? { previous: thingRecord(state) } : {}),
       };
+      let committedAt: number;
       try {
-        await this.#committer.submit([...extra, mutation]);
+        committedAt = await this.#committer.submit([...extra, mutation]);
       } catch (e) {
         if (e instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) {
           this.#cache.delete(cmd.thingId);
@@ -395,6 +396,7 @@ export class ThingService {
           kind: 'thing',
           event,
           policyId: typeof policyId === 'string' ? policyId : undefined,
+          committedAt,
           ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
           ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
         });

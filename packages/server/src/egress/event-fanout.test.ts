@@ -1,7 +1,7 @@
 import { compileEnforcer, type PolicyJson, type ThingEvent } from '@egiz/core';
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../bus/memory/memory-bus.js';
-import { EventFanout, type EventDelivery, type EventSink } from './event-fanout.js';
+import { EventFanout, type DeliveryTiming, type EventDelivery, type EventSink } from './event-fanout.js';
 import { compileSelector } from './stream-selector.js';
 
 const policy = {
@@ -93,5 +93,41 @@ describe('EventFanout', () => {
     expect(partMissesSecret.got).toHaveLength(0);
     expect(partSeesOpen.got[0]).toMatchObject({ value: { open: 1 } });
     expect(stranger.got).toHaveLength(0);
+  });
+
+  it('reports each event once with its commit time and when the first and last subscriber got it', async () => {
+    const bus = new MemoryBus();
+    const enforcer = compileEnforcer(policy);
+    const reports: { deliveries: number; timing: DeliveryTiming | undefined }[] = [];
+    const fanout = new EventFanout({
+      bus,
+      enforcer: () => Promise.resolve(enforcer),
+      loadThing: () => Promise.resolve(undefined),
+      onError: (e) => {
+        throw e;
+      },
+      onDelivered: (_e, deliveries, timing) => reports.push({ deliveries, timing }),
+    });
+    fanout.start();
+    const sinks = [sink('t1', ['s:full']), sink('t2', ['s:part']), sink('t3', ['s:nobody'])];
+    for (const s of sinks) fanout.add(s);
+    const committedAt = performance.now();
+    bus.publish([
+      { kind: 'thing', event, policyId: 'fan.t:p', committedAt },
+      // Published without a commit time (e.g. by a test or an adapter without one): no timing.
+      { kind: 'thing', event: { ...event, revision: 3 }, policyId: 'fan.t:p' },
+    ]);
+    for (let i = 0; i < 20 && reports.length < 2; i++) await Promise.resolve();
+    fanout.stop();
+    expect(reports.map((r) => r.deliveries)).toEqual([2, 2]);
+    const timing = reports[0]?.timing;
+    expect(timing?.committedAt).toBe(committedAt);
+    expect(timing?.firstAt).toBeGreaterThanOrEqual(committedAt);
+    expect(timing?.lastAt).toBeGreaterThanOrEqual(timing?.firstAt ?? Infinity);
+    expect(timing?.lastAt).toBeLessThanOrEqual(performance.now());
+    expect(reports[1]?.timing).toBeUndefined();
+    // The event the subscribers got is the domain event: the commit time is not part of it.
+    expect(sinks[0]?.got[0]?.event).toBe(event);
+    expect(JSON.stringify(sinks[0]?.got[0]?.event)).not.toContain('committedAt');
   });
 });

@@ -60,8 +60,21 @@ export interface EventFanoutDeps {
   readonly enforcer: (policyId: string, namespace: string) => Promise<Enforcer | undefined>;
   readonly loadThing: (thingId: string) => Promise<ThingState | undefined>;
   readonly onError: (error: unknown) => void;
-  /** Observes each event once it was handed to its subscribers (metrics): how many got it. */
-  readonly onDelivered?: (event: ThingEvent, deliveries: number) => void;
+  /**
+   * Observes each event once it was handed to its subscribers (metrics): how many got it, and when
+   * (only for events that carry their commit time).
+   */
+  readonly onDelivered?: (event: ThingEvent, deliveries: number, timing: DeliveryTiming | undefined) => void;
+}
+
+/** When an event was committed and handed to its subscribers, as `performance.now()` of this process. */
+export interface DeliveryTiming {
+  /** The commit of the event was durable (`committedAt` of the bus message). */
+  readonly committedAt: number;
+  /** The first subscriber's sink took the event's frame. */
+  readonly firstAt: number;
+  /** The last subscriber's sink took it: every frame of the event is with its socket (or queue). */
+  readonly lastAt: number;
 }
 
 /** What a set of subjects may see of one event: nothing, all of it, or a cut value. */
@@ -339,17 +352,27 @@ export class EventFanout {
       return;
     }
     const ctx = new EventContext(event, pointer, enforcer, headers, () => this.#states.after(event));
+    const committedAt = m.committedAt;
     let delivered = 0;
+    let firstAt = 0;
     for (const sink of candidates) {
       if (!this.#sinks.has(sink)) continue;
       const view = this.#view(sink, ctx);
       const delivery = view instanceof Promise ? await view : view;
       if (delivery) {
         sink.deliver(delivery);
-        delivered++;
+        // Two clock reads per event (first and last subscriber), none per further delivery.
+        if (delivered++ === 0 && committedAt !== undefined) firstAt = performance.now();
       } else sink.withheld?.(event, headers);
     }
-    if (delivered > 0) this.#deps.onDelivered?.(event, delivered);
+    if (delivered === 0) return;
+    this.#deps.onDelivered?.(
+      event,
+      delivered,
+      committedAt === undefined
+        ? undefined
+        : { committedAt, firstAt, lastAt: delivered === 1 ? firstAt : performance.now() },
+    );
   }
 
   /**

@@ -10,12 +10,16 @@ import type { PolicyRepository } from '../dispatch/policy-repository.js';
 import type { ThingService } from '../dispatch/thing-service.js';
 import type { Metrics } from '../ops/metrics.js';
 import { AckCoordinator } from './ack-coordinator.js';
+import { CorkedWrites } from './corked-writes.js';
+import { CommitToDelivery } from './delivery-latency.js';
 import { EventFanout } from './event-fanout.js';
 import { LiveRouter } from './live-router.js';
 import { PolicyAnnouncer } from './policy-announcer.js';
 
 export interface Realtime {
   readonly fanout: EventFanout;
+  /** Socket writes of the realtime edges, batched per event-loop turn. */
+  readonly writes: CorkedWrites;
   readonly live: LiveRouter;
   readonly acks: AckCoordinator;
   readonly announcer: PolicyAnnouncer;
@@ -35,16 +39,28 @@ export function createRealtime(deps: {
 }): Realtime {
   const enforcer = (policyId: string, namespace: string) => deps.enforcers.enforcer(policyId, namespace);
   const loadThing = (thingId: string) => deps.things.load(thingId);
+  const commitToDelivery = deps.metrics.realtimeCommitToDelivery;
+  const writes = new CorkedWrites();
+  const latency = new CommitToDelivery(
+    {
+      first: commitToDelivery.labels('first'),
+      last: commitToDelivery.labels('last'),
+      written: commitToDelivery.labels('written'),
+    },
+    (callback) => writes.afterWrites(callback),
+  );
   const fanout = new EventFanout({
     bus: deps.bus,
     enforcer,
     loadThing,
     onError: (err) => deps.logger.error({ err }, 'event fan-out failed for an event'),
     // Once per event, not per delivery: the subscribers of one event are served in one pass.
-    onDelivered: (event) =>
+    onDelivered: (event, _deliveries, timing) => {
       deps.metrics.realtimeDeliverySeconds.observe(
         Math.max(0, Date.now() - Date.parse(event.timestamp)) / 1000,
-      ),
+      );
+      if (timing) latency.observe(timing);
+    },
   });
   const live = new LiveRouter({ loadThing, enforcer });
   const acks = new AckCoordinator();
@@ -63,6 +79,7 @@ export function createRealtime(deps: {
   });
   return {
     fanout,
+    writes,
     live,
     acks,
     announcer,

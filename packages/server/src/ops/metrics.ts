@@ -3,6 +3,24 @@
  * one test process): HTTP requests by route and status, latency, commit batches, twin count.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { StageHistogram } from './stage-histogram.js';
+
+/**
+ * Stages of `egiz_realtime_commit_to_delivery_seconds`, each from the durable commit of an event:
+ * `first` / `last` — the fan-out handed its frame to the first / last subscriber (socket or queue);
+ * `written` — the socket writes of that event-loop turn were issued (sockets are corked per turn).
+ */
+export type CommitToDeliveryStage = 'first' | 'last' | 'written';
+
+/**
+ * Buckets of `egiz_realtime_commit_to_delivery_seconds`: 0.1 ms to 1 s, about 1.25–1.5× apart, and
+ * fine around the two targets (5 ms and 50 ms), so that a quantile read as its bucket's upper bound
+ * is close to the truth.
+ */
+export const COMMIT_TO_DELIVERY_BUCKETS = [
+  0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.004, 0.0045, 0.005, 0.006,
+  0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.045, 0.05, 0.06, 0.075, 0.1, 0.15, 0.25, 0.5, 1,
+];
 
 /** A counter cell incremented with a plain `n++` on hot paths; added to its Prometheus counter on scrape. */
 export interface CountCell {
@@ -25,6 +43,8 @@ export class Metrics {
   readonly realtimeQueueSources = new Map<string, () => number>();
   readonly realtimeRejected: Counter<'edge' | 'reason'>;
   readonly realtimeDeliverySeconds: Histogram;
+  /** Commit → delivery per event, by stage (see CommitToDeliveryStage); observed without label lookups. */
+  readonly realtimeCommitToDelivery: StageHistogram<CommitToDeliveryStage>;
   readonly #frameCells = new Map<string, { cell: CountCell; reported: number; edge: string; kind: string }>();
 
   constructor(opts: { countThings: () => Promise<number>; defaultMetrics?: boolean }) {
@@ -111,6 +131,17 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
+    this.realtimeCommitToDelivery = new StageHistogram<CommitToDeliveryStage>({
+      name: 'egiz_realtime_commit_to_delivery_seconds',
+      help:
+        'Time from the durable commit of an event (monotonic clock) until the fan-out handed its frame to the ' +
+        'first (stage="first") and the last (stage="last") subscriber, and until the socket writes of that ' +
+        'event-loop turn were issued (stage="written"); one observation per event and stage',
+      labelName: 'stage',
+      buckets: COMMIT_TO_DELIVERY_BUCKETS,
+      registers,
+    });
+    for (const stage of ['first', 'last', 'written'] as const) this.realtimeCommitToDelivery.labels(stage);
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'egiz_' });
   }
 

@@ -69,6 +69,12 @@ export interface Mutation {
 export interface CommitResult {
   /** Indexes (into the committed array) of mutations refused because the stored revision moved on. */
   readonly conflicts: readonly number[];
+  /**
+   * When the batch became durable, as `performance.now()` of the calling thread, if the adapter
+   * knows it before its promise settles (a writer thread whose reply may wait for the event loop);
+   * otherwise the caller takes the moment the promise resolved.
+   */
+  readonly durableAt?: number;
 }
 
 /**

@@ -68,6 +68,30 @@ function step(
 /** UTF-8 byte order: what SQLite's BINARY and PostgreSQL's "C" collation sort by. */
 const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/**
+ * The store with `durableAt` checked and taken off every commit result: an adapter may report when
+ * a batch became durable (optional), which must be a moment between the call and the answer; the
+ * tests compare the rest exactly.
+ */
+function checkingDurableAt(store: Store): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === 'commit')
+        return async (mutations: readonly Mutation[]) => {
+          const called = performance.now();
+          const { durableAt, ...rest } = await target.commit(mutations);
+          if (durableAt !== undefined) {
+            expect(durableAt).toBeGreaterThanOrEqual(called);
+            expect(durableAt).toBeLessThanOrEqual(performance.now());
+          }
+          return rest;
+        };
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export function runStoreContract(name: string, factory: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
@@ -75,7 +99,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
 
     beforeAll(async () => {
       const made = await factory();
-      store = made.store;
+      store = checkingDurableAt(made.store);
       cleanup = made.cleanup;
       await store.open();
     });

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { PolicyService } from '../../dispatch/policy-service.js';
 import type { ThingService } from '../../dispatch/thing-service.js';
+import type { CorkedWrites } from '../../egress/corked-writes.js';
 import type { EventFanout } from '../../egress/event-fanout.js';
 import type { PolicyAnnouncer } from '../../egress/policy-announcer.js';
 import type { OutboxLimits } from '../../egress/outbox.js';
@@ -29,6 +30,8 @@ export interface WsContext {
   readonly things: ThingService;
   readonly policies: PolicyService;
   readonly fanout: EventFanout;
+  /** Where sessions' sockets are corked per event-loop turn (shared by all sessions). */
+  readonly writes: CorkedWrites;
   readonly announcer: PolicyAnnouncer;
   readonly live: WsLive;
   readonly acks: WsAcks;

@@ -41,32 +41,6 @@ interface Authenticated {
   readonly token?: VerifiedToken;
 }
 
-/**
- * Frames of one event-loop turn leave in one write per socket: a socket is corked at its first
- * frame of the turn and every corked socket is uncorked by one callback on the next turn (many
- * events of one batch commit -> one syscall per socket, one timer for all sockets).
- */
-class TurnCorker {
-  #corked: Socket[] = [];
-  readonly #marked = new WeakSet<Socket>();
-
-  cork(socket: Socket): void {
-    if (this.#marked.has(socket)) return;
-    this.#marked.add(socket);
-    socket.cork();
-    if (this.#corked.push(socket) === 1) setImmediate(() => this.#flush());
-  }
-
-  #flush(): void {
-    const sockets = this.#corked;
-    this.#corked = [];
-    for (const s of sockets) {
-      this.#marked.delete(s);
-      s.uncork();
-    }
-  }
-}
-
 /** The WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, no mask) of shared bytes, built once per payload. */
 const frames = new WeakMap<Uint8Array, Buffer>();
 function framed(payload: Uint8Array): Buffer {
@@ -141,14 +115,13 @@ export function registerWebSocket(app: FastifyInstance, deps: WsServerDeps): WsS
   const sessions = new Set<WsSession>();
   const expiry = new Map<WsSession, NodeJS.Timeout>();
   const alive = new WeakMap<WebSocket, boolean>();
-  const { metrics, logger } = deps.context;
+  const { metrics, logger, writes } = deps.context;
   // No compression: frames of shared event bytes are written to many sockets as they are.
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: deps.context.limits.maxFrameBytes,
     perMessageDeflate: false,
   });
-  const corker = new TurnCorker();
 
   const scheduleExpiry = (session: WsSession, token: VerifiedToken | undefined) => {
     const old = expiry.get(session);
@@ -262,7 +235,8 @@ export function registerWebSocket(app: FastifyInstance, deps: WsServerDeps): WsS
     const raw = (ws as unknown as { _socket?: Socket })._socket;
     const socket = {
       send(data: string | Uint8Array, done: () => void) {
-        if (raw) corker.cork(raw);
+        // Frames of one event-loop turn leave in one write per socket (CorkedWrites).
+        if (raw) writes.cork(raw);
         // Shared bytes (one event for many subscribers) are framed once and written as they are;
         // ws frames everything else. Server frames are unmasked and uncompressed, so a frame is
         // the same bytes for every socket.

@@ -272,7 +272,7 @@ export class SqliteStore implements Store {
   async commit(mutations: readonly Mutation[]): Promise<CommitResult> {
     const plans = await settle(() => this.#plan(mutations));
     const writer = this.#writer;
-    if (writer) return { conflicts: await writer.execute(plans) };
+    if (writer) return await writer.execute(plans);
     return settle(() => {
       if (!this.#inline) throw new Error('store is not open');
       return { conflicts: this.#inline(plans) };

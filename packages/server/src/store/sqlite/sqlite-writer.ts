@@ -21,13 +21,21 @@ export interface WriterOptions {
 }
 
 type Reply =
-  | { readonly id: number; readonly conflicts: number[] }
+  /** `durable`: `process.hrtime()` in the worker right after COMMIT (one monotonic clock for all threads). */
+  | { readonly id: number; readonly conflicts: number[]; readonly durable: [number, number] }
   | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } }
   | { readonly ready: true }
   | { readonly ready: false; readonly error: { readonly message: string; readonly code?: string } };
 
+/** A batch applied by the thread: the refused positions and when it was durable. */
+export interface WriterResult {
+  readonly conflicts: number[];
+  /** `performance.now()` of this thread at the moment the worker's COMMIT returned. */
+  readonly durableAt: number;
+}
+
 interface Waiter {
-  readonly resolve: (conflicts: number[]) => void;
+  readonly resolve: (result: WriterResult) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -55,7 +63,8 @@ parentPort.on('message', (msg) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: msg.id, conflicts: execute(JSON.parse(msg.plans)) });
+    const conflicts = execute(JSON.parse(msg.plans));
+    parentPort.postMessage({ id: msg.id, conflicts, durable: process.hrtime() });
   } catch (e) {
     parentPort.postMessage({ id: msg.id, error: { message: String(e && e.message), code: e && e.code } });
   }
@@ -89,7 +98,13 @@ export class SqliteWriterThread {
       this.#waiting.delete(reply.id);
       if (this.#waiting.size === 0) worker.unref();
       if ('error' in reply) waiter.reject(toError(reply.error));
-      else waiter.resolve(reply.conflicts);
+      else {
+        // The reply may have waited for this thread's event loop: date the commit back to when
+        // the worker finished it (process.hrtime is CLOCK_MONOTONIC, shared by all threads).
+        const [s, ns] = process.hrtime(reply.durable);
+        const lag = s * 1e3 + ns / 1e6;
+        waiter.resolve({ conflicts: reply.conflicts, durableAt: performance.now() - lag });
+      }
     });
     const fail = (e: Error) => {
       this.#failed ??= e;
@@ -121,11 +136,11 @@ export class SqliteWriterThread {
     return new SqliteWriterThread(worker);
   }
 
-  /** Applies the plans in one transaction in the thread; resolves with the refused positions once durable. */
-  execute(plans: readonly WritePlan[]): Promise<number[]> {
+  /** Applies the plans in one transaction in the thread; resolves once durable. */
+  execute(plans: readonly WritePlan[]): Promise<WriterResult> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#next++;
-    return new Promise<number[]>((resolve, reject) => {
+    return new Promise<WriterResult>((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
       this.#waiting.set(id, { resolve, reject });
       // As one JSON string: about half the cost of the structured clone of the plan objects
