@@ -61,7 +61,7 @@ describe('queries answered from the field index (reader sets)', () => {
   it('pages an equality in thingId order straight from the index, continuing after the cursor position', () => {
     const first = pageQuery(sqlite, withSets('eq(attributes/model,"m-1")'));
     expect(first.sql).toMatch(
-      /FROM things t WHERE t\.tid IN \(SELECT f\.tid FROM thing_fields f WHERE .* ORDER BY f\.id LIMIT 26\)/,
+      /FROM \(SELECT f\.tid AS tid, f\.id AS id FROM thing_fields f WHERE .* ORDER BY f\.id LIMIT 26\) x JOIN things t ON t\.tid = x\.tid ORDER BY x\.id ASC$/,
     );
     const next = pageQuery(sqlite, { ...withSets('eq(attributes/model,"m-1")'), after: ['n:x'] });
     expect(next.sql).toContain('AND f.id > @p');
