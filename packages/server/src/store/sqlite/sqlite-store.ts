@@ -46,8 +46,6 @@ export interface SqliteStoreOptions {
 }
 
 const CACHE_KIB = 65536;
-/** Upper bound of the read connection's memory map of the store file. */
-const MMAP_BYTES = 1024 * 1024 * 1024;
 /**
  * WAL pages (4 KiB) after which a commit checkpoints, instead of SQLite's 1000: a checkpoint copies
  * each distinct page once however often it changed since the last one, so under a steady write load
@@ -183,10 +181,6 @@ export class SqliteStore implements Store {
         // Search pages sort in a temporary b-tree (ORDER BY ... LIMIT keeps only the page): in a file,
         // every query would create and delete one (~50 µs of system calls, a quarter of a point search).
         db.pragma('temp_store = MEMORY');
-        // Reads (GET misses, search) go through a memory map of the file: a page not in SQLite's own
-        // cache costs a page fault instead of a pread() and a copy (point searches +6 % at 100k
-        // twins). Mapped pages are the kernel's page cache and count in RSS only once touched.
-        db.pragma(`mmap_size = ${MMAP_BYTES}`);
         db.function(ILIKE_FUNCTION, { deterministic: true }, ilikeMatches);
         db.transaction(() => {
           for (const ddl of SQLITE_SCHEMA) db.exec(ddl);
