@@ -34,7 +34,7 @@ const HELP = `Usage: npm run bench -- [options]
                        rest-get, policy-size, bulk-create, search, ws-modify, fanout
   --profile            run Egiz under --cpu-prof (profiles in bench/results/profiles/) and
                        print the top self-time functions when it stops
-  --duration <s>       measured seconds per load run (default 10, quick 1.5)
+  --duration <s>       measured seconds per load run (default 10, quick 1)
   --warmup <s>         unmeasured warm-up seconds before each (default 2, quick 0.3)
   --connections <n>    closed-loop connections (default 64)
   --client raw|http    load client: raw sockets (default) or node:http with a keep-alive Agent
@@ -116,11 +116,11 @@ function sizesFor(opts) {
   const quick = {
     restTwins: 1000,
     bulkTwins: 2000,
-    durationMs: 1500,
+    durationMs: 1000,
     warmupMs: 300,
     searchDurationMs: 1000,
     wsDurationMs: 1000,
-    coldRuns: 3,
+    coldRuns: 2,
     restartRuns: 1,
     idleMs: 300,
     subscribers: 100,

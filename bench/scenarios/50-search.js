@@ -72,7 +72,9 @@ export default {
       if (sample.status !== 200 || !query.expect(sample.body))
         throw new Error(`${query.key}: unexpected answer ${sample.status} ${sample.body.slice(0, 300)}`);
       const runs = [ctx.opts.connections];
-      if (query.moderate && ctx.opts.connections > MODERATE_CONNECTIONS) runs.push(MODERATE_CONNECTIONS);
+      // Not in the quick mode, which only looks for errors.
+      if (query.moderate && !ctx.opts.quick && ctx.opts.connections > MODERATE_CONNECTIONS)
+        runs.push(MODERATE_CONNECTIONS);
       for (const connections of runs) {
         ctx.log(`Egiz: ${query.key}, ${connections} connections`);
         const result = ctx.check(

@@ -248,8 +248,10 @@ async function fanout(ctx, server, wsUrl, namespace, count, metrics) {
   });
   const out = {};
   const window = () => (metrics ? new ServerLatency(server.port) : undefined);
+  // The quick mode (100 subscribers, errors only) waits less for late deliveries.
+  const pause = (ms) => (ctx.opts.quick ? Math.min(ms, 300) : ms);
   const settle = async (ms) => {
-    await sleep(ms); // late deliveries still count towards completeness
+    await sleep(pause(ms)); // late deliveries still count towards completeness
     await pool.flush();
   };
   try {
@@ -293,7 +295,7 @@ async function fanout(ctx, server, wsUrl, namespace, count, metrics) {
     };
 
     await pool.keep(1);
-    await sleep(500);
+    await sleep(pause(500));
     receipts = new Receipts();
     serverLatency = window();
     const one = await paced(ctx, server, receipts, {
