@@ -102,6 +102,65 @@ describe('SqliteStore search index upgrades', () => {
     });
   });
 
+  it('moves a store of the first search format (fields keyed by tid, no reader sets) to reader sets', async () => {
+    await withFile(async (path) => {
+      const store = new SqliteStore({ path });
+      await store.open();
+      await store.commit([
+        {
+          next: {
+            kind: 'thing',
+            id: 'f.ns:a',
+            revision: 1,
+            deleted: false,
+            created: 't',
+            modified: 't',
+            value: { thingId: 'f.ns:a', policyId: 'f.ns:p', attributes: { x: 2 } },
+          },
+          expectedRevision: 0,
+          events: [],
+          readers: [{ policyId: 'f.ns:p', namespace: 'f.ns', full: ['s:1'], partial: [] }],
+        },
+      ]);
+      await store.close();
+      // The shape of that format, as a store written by it looks.
+      const old = new Database(path);
+      old.exec(`DROP TABLE thing_fields; DROP TABLE reader_sets; DROP TABLE reader_set_subjects;
+        ALTER TABLE things DROP COLUMN rs;
+        CREATE TABLE thing_fields (pid INTEGER NOT NULL, kind INTEGER NOT NULL, val NOT NULL,
+          tid INTEGER NOT NULL, PRIMARY KEY (pid, kind, val, tid)) WITHOUT ROWID;
+        UPDATE egiz_meta SET value = '1' WHERE key = 'search_index_version'`);
+      old.close();
+      await store.open();
+      try {
+        const thing = store.database.prepare('SELECT tid, rs FROM things').get() as {
+          tid: number;
+          rs: number;
+        };
+        expect(thing.rs).toBeGreaterThan(0);
+        const rows = store.database.prepare('SELECT id, rs FROM thing_fields WHERE tid = ?').all(thing.tid);
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(row).toStrictEqual({ id: 'f.ns:a', rs: thing.rs });
+        const fast = pageQuery(searchDialect('sqlite'), {
+          filter: parseRql('eq(attributes/x,2)'),
+          namespaces: undefined,
+          subjects: ['s:1'],
+          visibility: 'full',
+          sets: [thing.rs],
+          now: new Date(),
+          sort: withTieBreaker([]),
+          after: undefined,
+          limit: 10,
+        });
+        expect(fast.sql).toContain('FROM thing_fields f');
+        expect((await store.search(fast)).map((r) => r.id)).toStrictEqual(['f.ns:a']);
+        expect(await found(store, 'eq(attributes/x,2)')).toStrictEqual(['f.ns:a']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   it('rebuilds the index when it was written by another format version', async () => {
     await withFile(async (path) => {
       const store = new SqliteStore({ path });
