@@ -240,6 +240,8 @@ export class SqliteStore implements Store {
 
   ping(): Promise<boolean> {
     return settle(() => {
+      // Reads would still work, but no write can be made durable: the store is down (/ready 503).
+      if (this.#writer?.failed) return false;
       try {
         this.database.prepare('SELECT 1').get();
         return true;

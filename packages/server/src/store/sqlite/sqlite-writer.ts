@@ -136,6 +136,17 @@ export class SqliteWriterThread {
     return new SqliteWriterThread(worker);
   }
 
+  /** The thread is gone (it crashed, was terminated or closed): no batch can be written any more. */
+  get failed(): boolean {
+    return this.#failed !== undefined;
+  }
+
+  /** Ends the thread at once, abandoning what it has not committed (a crash, as far as callers see). */
+  async terminate(): Promise<void> {
+    await this.#worker.terminate();
+    await this.#exited;
+  }
+
   /** Applies the plans in one transaction in the thread; resolves once durable. */
   execute(plans: readonly WritePlan[]): Promise<WriterResult> {
     if (this.#failed) return Promise.reject(this.#failed);
