@@ -282,17 +282,7 @@ async function fanout(ctx, server, wsUrl, namespace, count, metrics) {
       label: 'paced',
     });
     await settle(1000);
-    out.paced = {
-      throughput: receipts.inWindow / p.seconds,
-      ...(await latencies(receipts, serverLatency)),
-      requests: receipts.hist.count,
-      errors: 0,
-      seconds: p.seconds,
-      proc: p.proc,
-      missing: receipts.sent.size * n - receipts.deliveries,
-      expected: receipts.sent.size * n,
-      answers: p.answers,
-    };
+    out.paced = await pacedResult(p, receipts, serverLatency, n);
 
     await pool.keep(1);
     await sleep(pause(500));
@@ -307,21 +297,26 @@ async function fanout(ctx, server, wsUrl, namespace, count, metrics) {
       label: 'single',
     });
     await settle(500);
-    out.single = {
-      throughput: receipts.inWindow / one.seconds,
-      ...(await latencies(receipts, serverLatency)),
-      requests: receipts.hist.count,
-      errors: 0,
-      seconds: one.seconds,
-      proc: one.proc,
-      missing: receipts.sent.size - receipts.deliveries,
-      expected: receipts.sent.size,
-      answers: one.answers,
-    };
+    out.single = await pacedResult(one, receipts, serverLatency, 1);
   } finally {
     await pool.close();
   }
   return out;
+}
+
+/** The row data of a paced run whose writes each went to `subscribers` sessions. */
+async function pacedResult(run, receipts, serverLatency, subscribers) {
+  return {
+    throughput: receipts.inWindow / run.seconds,
+    ...(await latencies(receipts, serverLatency)),
+    requests: receipts.hist.count,
+    errors: 0,
+    seconds: run.seconds,
+    proc: run.proc,
+    missing: receipts.sent.size * subscribers - receipts.deliveries,
+    expected: receipts.sent.size * subscribers,
+    answers: run.answers,
+  };
 }
 
 export default {

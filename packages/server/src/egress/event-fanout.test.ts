@@ -43,9 +43,11 @@ function sink(id: string, subjects: string[], filter?: string): EventSink & { go
   };
 }
 
-async function fanOut(sinks: EventSink[]): Promise<number[]> {
-  const bus = new MemoryBus();
-  const counts: number[] = [];
+/** A started fan-out of `bus` over the test policy, reporting each delivered event. */
+function startFanout(
+  bus: MemoryBus,
+  onDelivered: (deliveries: number, timing: DeliveryTiming | undefined) => void,
+): EventFanout {
   const enforcer = compileEnforcer(policy);
   const fanout = new EventFanout({
     bus,
@@ -54,9 +56,16 @@ async function fanOut(sinks: EventSink[]): Promise<number[]> {
     onError: (e) => {
       throw e;
     },
-    onDelivered: (_e, n) => counts.push(n),
+    onDelivered: (_e, deliveries, timing) => onDelivered(deliveries, timing),
   });
   fanout.start();
+  return fanout;
+}
+
+async function fanOut(sinks: EventSink[]): Promise<number[]> {
+  const bus = new MemoryBus();
+  const counts: number[] = [];
+  const fanout = startFanout(bus, (n) => counts.push(n));
   for (const s of sinks) fanout.add(s);
   bus.publish([{ kind: 'thing', event, policyId: 'fan.t:p' }]);
   // The fan-out handles the event after the enforcer lookup (a resolved promise).
@@ -97,18 +106,8 @@ describe('EventFanout', () => {
 
   it('reports each event once with its commit time and when the first and last subscriber got it', async () => {
     const bus = new MemoryBus();
-    const enforcer = compileEnforcer(policy);
     const reports: { deliveries: number; timing: DeliveryTiming | undefined }[] = [];
-    const fanout = new EventFanout({
-      bus,
-      enforcer: () => Promise.resolve(enforcer),
-      loadThing: () => Promise.resolve(undefined),
-      onError: (e) => {
-        throw e;
-      },
-      onDelivered: (_e, deliveries, timing) => reports.push({ deliveries, timing }),
-    });
-    fanout.start();
+    const fanout = startFanout(bus, (deliveries, timing) => reports.push({ deliveries, timing }));
     const sinks = [sink('t1', ['s:full']), sink('t2', ['s:part']), sink('t3', ['s:nobody'])];
     for (const s of sinks) fanout.add(s);
     const committedAt = performance.now();

@@ -174,7 +174,7 @@ export class SearchService {
         ...plan.selection,
         visibility: 'full',
         revokes: probe.revokes,
-        ...(probe.sets === undefined ? {} : { sets: probe.sets }),
+        sets: probe.sets,
         filter: plan.filter,
       }),
     );
@@ -327,7 +327,7 @@ export class SearchService {
       {
         visibility: 'full',
         revokes: probe.revokes,
-        ...(probe.sets === undefined ? {} : { sets: probe.sets }),
+        sets: probe.sets,
         filter: plan.filter,
       },
       position,

@@ -105,30 +105,24 @@ class FilterCompiler {
   }
 
   fieldCondition(node: RqlNode): FieldCondition | undefined {
-    if (!['eq', 'gt', 'ge', 'lt', 'le', 'like', 'ilike'].includes(node.kind)) return undefined;
+    const kind = node.kind;
+    if (kind !== 'eq' && kind !== 'like' && kind !== 'ilike' && !(kind in ORDER)) return undefined;
     const comparison = node as RqlComparisonNode;
     const target = propertyTarget(comparison.property);
     const value = this.#resolve(comparison.value);
     if (target.kind !== 'field' || value === undefined || value === null) return undefined;
     const d = this.#dialect;
     let condition: string;
-    switch (comparison.kind) {
-      case 'eq':
-        condition = d.fieldCompare(this.#b, typeOf(value), '=', sqlValue(value));
-        break;
-      case 'like':
-      case 'ilike':
-        if (typeof value !== 'string') return undefined;
-        condition = comparison.kind === 'like' ? d.fieldLike(this.#b, value) : d.fieldIlike(this.#b, value);
-        break;
-      case 'ne':
-        return undefined;
-      default:
-        condition = d.fieldCompare(this.#b, typeOf(value), ORDER[comparison.kind], sqlValue(value));
+    if (kind === 'like' || kind === 'ilike') {
+      if (typeof value !== 'string') return undefined;
+      condition = kind === 'like' ? d.fieldLike(this.#b, value) : d.fieldIlike(this.#b, value);
+    } else {
+      const op = kind === 'eq' ? '=' : ORDER[kind as keyof typeof ORDER];
+      condition = d.fieldCompare(this.#b, typeOf(value), op, sqlValue(value));
     }
     return {
       where: `${this.#fieldPath(target)} AND ${condition}`,
-      ordered: comparison.kind === 'eq' && !target.wildcard,
+      ordered: kind === 'eq' && !target.wildcard,
     };
   }
 

@@ -37,7 +37,7 @@ export interface SelectionSpec {
    * The reader sets the caller reads in full, in the selected namespaces (ReaderProbe.sets); when
    * given, `full` visibility is membership of the Thing's set instead of a lookup of reader rows.
    */
-  readonly sets?: readonly number[];
+  readonly sets?: readonly number[] | undefined;
   readonly now: Date;
 }
 

@@ -11,6 +11,7 @@ import { parseRql } from '@egiz/core';
 import { searchDialect } from '../../search/sql/dialects.js';
 import { pageQuery } from '../../search/sql/search-sql.js';
 import { withTieBreaker } from '../../search/sql/sort-keys.js';
+import type { Mutation } from '../port.js';
 import { runStoreContract } from '../store-contract.testkit.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -62,6 +63,22 @@ describe('SqliteStore search index upgrades', () => {
       )
     ).map((r) => r.id);
 
+  /** The creation of a Thing whose policy gives `s:1` unrestricted READ (with its reader rows). */
+  const created = (id: string, policyId: string, attributes: Record<string, number>): Mutation => ({
+    next: {
+      kind: 'thing',
+      id,
+      revision: 1,
+      deleted: false,
+      created: 't',
+      modified: 't',
+      value: { thingId: id, policyId, attributes },
+    },
+    expectedRevision: 0,
+    events: [],
+    readers: [{ policyId, namespace: id.slice(0, id.indexOf(':')), full: ['s:1'], partial: [] }],
+  });
+
   it('gives a store made before search its search columns and index, keeping every Thing', async () => {
     await withFile(async (path) => {
       const old = new Database(path);
@@ -106,22 +123,7 @@ describe('SqliteStore search index upgrades', () => {
     await withFile(async (path) => {
       const store = new SqliteStore({ path });
       await store.open();
-      await store.commit([
-        {
-          next: {
-            kind: 'thing',
-            id: 'f.ns:a',
-            revision: 1,
-            deleted: false,
-            created: 't',
-            modified: 't',
-            value: { thingId: 'f.ns:a', policyId: 'f.ns:p', attributes: { x: 2 } },
-          },
-          expectedRevision: 0,
-          events: [],
-          readers: [{ policyId: 'f.ns:p', namespace: 'f.ns', full: ['s:1'], partial: [] }],
-        },
-      ]);
+      await store.commit([created('f.ns:a', 'f.ns:p', { x: 2 })]);
       await store.close();
       // The shape of that format, as a store written by it looks.
       const old = new Database(path);
@@ -165,22 +167,7 @@ describe('SqliteStore search index upgrades', () => {
     await withFile(async (path) => {
       const store = new SqliteStore({ path });
       await store.open();
-      await store.commit([
-        {
-          next: {
-            kind: 'thing',
-            id: 'v.ns:a',
-            revision: 1,
-            deleted: false,
-            created: 't',
-            modified: 't',
-            value: { thingId: 'v.ns:a', policyId: 'v.ns:p', attributes: { x: 1 } },
-          },
-          expectedRevision: 0,
-          events: [],
-          readers: [{ policyId: 'v.ns:p', namespace: 'v.ns', full: ['s:1'], partial: [] }],
-        },
-      ]);
+      await store.commit([created('v.ns:a', 'v.ns:p', { x: 1 })]);
       store.database.exec(
         "DELETE FROM thing_fields; UPDATE egiz_meta SET value = 'old' WHERE key = 'search_index_version'",
       );

@@ -180,41 +180,14 @@ export function createPlanExecutor(db: BetterSqlite3.Database): PlanExecutor {
     for (let position = 0; position < plans.length; position++) {
       const p = plans[position] as WritePlan;
       const st = p.thing ? things : policies;
+      const state = [p.revision, p.deleted, p.created, p.modified, p.value, p.metadata] as const;
       const search = p.thing ? [p.namespace, p.policyId] : [];
       const applied =
         p.expectedRevision === 0
-          ? st.insert.get(
-              p.id,
-              p.revision,
-              p.deleted,
-              p.created,
-              p.modified,
-              p.value,
-              p.metadata,
-              ...(p.thing ? [...search, sets.of(p.namespace, p.policyId)] : []),
-            )
+          ? st.insert.get(p.id, ...state, ...(p.thing ? [...search, sets.of(p.namespace, p.policyId)] : []))
           : p.searchUnchanged
-            ? st.updateState.get(
-                p.revision,
-                p.deleted,
-                p.created,
-                p.modified,
-                p.value,
-                p.metadata,
-                p.id,
-                p.expectedRevision,
-              )
-            : st.update.get(
-                p.revision,
-                p.deleted,
-                p.created,
-                p.modified,
-                p.value,
-                p.metadata,
-                ...search,
-                p.id,
-                p.expectedRevision,
-              );
+            ? st.updateState.get(...state, p.id, p.expectedRevision)
+            : st.update.get(...state, ...search, p.id, p.expectedRevision);
       if (applied === undefined) {
         conflicts.push(position);
         continue;
@@ -233,8 +206,8 @@ export function createPlanExecutor(db: BetterSqlite3.Database): PlanExecutor {
     }
     // A pair with other readers now: its Things and their field rows move to the pair's set.
     const moved = new Set<number>();
+    // (`forget` ran when the rows were written, so `of` reads the rows as the batch left them.)
     for (const [namespace, policyId] of pairs.values()) {
-      sets.forget(namespace, policyId);
       const rs = sets.of(namespace, policyId);
       for (const { tid } of pairRs.all(rs, policyId, namespace, rs)) {
         fieldsRs.run(rs, tid);
