@@ -59,6 +59,8 @@ export interface SearchResult {
 const CHUNK = 200;
 /** Most rows fetched in one round trip (deep `limit` offsets take several). */
 const MAX_CHUNK = 1000;
+/** Reader probes kept (distinct callers and namespace selections), the oldest forgotten first. */
+const MAX_PROBES = 10_000;
 
 interface Found {
   readonly position: readonly SortValue[];
@@ -92,6 +94,8 @@ export class SearchService {
   readonly #enforcer: SearchServiceDeps['enforcer'];
   readonly #dialect: SearchDialect;
   #codec: Promise<CursorCodec> | undefined;
+  /** Reader probes by (subjects, namespaces), valid for one Store.readersVersion. */
+  #probes: { version: number; answers: Map<string, ReaderProbe> } = { version: -1, answers: new Map() };
 
   constructor(deps: SearchServiceDeps) {
     this.#store = deps.store;
@@ -261,8 +265,28 @@ export class SearchService {
     };
   }
 
-  /** What the caller's subjects do across all policies: two index seeks (readerProbeQuery). */
+  /**
+   * What the caller's subjects do across all policies: a few index seeks (readerProbeQuery). Where
+   * the store tells when reader rows change (Store.readersVersion), the answer is kept until they do.
+   */
   async #probe(plan: Plan): Promise<ReaderProbe> {
+    const version = this.#store.readersVersion?.();
+    if (version === undefined) return this.#probeNow(plan);
+    if (this.#probes.version !== version) this.#probes = { version, answers: new Map() };
+    const key = JSON.stringify([plan.subjects, plan.selection.namespaces ?? null]);
+    const known = this.#probes.answers.get(key);
+    if (known !== undefined) return known;
+    const probe = await this.#probeNow(plan);
+    // Kept only while the version read before the query holds: a commit meanwhile may have moved on.
+    if (this.#probes.version === version && this.#store.readersVersion?.() === version) {
+      const { answers } = this.#probes;
+      if (answers.size >= MAX_PROBES) answers.delete(answers.keys().next().value as string);
+      answers.set(key, probe);
+    }
+    return probe;
+  }
+
+  async #probeNow(plan: Plan): Promise<ReaderProbe> {
     const [row] = await this.#store.search(
       readerProbeQuery(this.#dialect, plan.subjects, plan.selection.namespaces),
     );

@@ -131,6 +131,12 @@ export interface Store {
    * Things it governs and those that have rows for it.
    */
   readerNamespaces(policyId: string): Promise<string[]>;
+  /**
+   * A number that changes whenever a commit of this process rewrites reader rows (and so possibly
+   * reader sets), read synchronously: what a reader probe found stays true while it is unchanged.
+   * Only a store that no other process writes to offers it (the embedded one); others leave it out.
+   */
+  readersVersion?(): number;
   /** A random secret kept in the store under `name`, created on first use (the same for every node). */
   secret(name: string): Promise<Uint8Array>;
 }

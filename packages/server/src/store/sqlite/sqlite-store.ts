@@ -151,6 +151,8 @@ export class SqliteStore implements Store {
   readonly #wild = new Map<string, string | null>();
   /** Prepared search statements by SQL text (the compiler produces a few shapes per filter form). */
   #searches = new Map<string, Database.Statement<[Record<string, unknown>], SearchRow>>();
+  /** See Store.readersVersion: counts commits that carried reader rows. */
+  #readersVersion = 0;
   readonly #options: SqliteStoreOptions;
 
   constructor(options: SqliteStoreOptions) {
@@ -273,12 +275,22 @@ export class SqliteStore implements Store {
 
   async commit(mutations: readonly Mutation[]): Promise<CommitResult> {
     const plans = await settle(() => this.#plan(mutations));
-    const writer = this.#writer;
-    if (writer) return await writer.execute(plans);
-    return settle(() => {
-      if (!this.#inline) throw new Error('store is not open');
-      return { conflicts: this.#inline(plans) };
-    });
+    const readers = plans.some((p) => p.readers.length > 0);
+    try {
+      const writer = this.#writer;
+      if (writer) return await writer.execute(plans);
+      return await settle(() => {
+        if (!this.#inline) throw new Error('store is not open');
+        return { conflicts: this.#inline(plans) };
+      });
+    } finally {
+      // Also after a failure: whether the writer applied the batch before it failed is unknown.
+      if (readers) this.#readersVersion++;
+    }
+  }
+
+  readersVersion(): number {
+    return this.#readersVersion;
   }
 
   /**
