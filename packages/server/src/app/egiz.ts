@@ -77,8 +77,13 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   const store = createStore(config.store, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
   const bus: EventBus = new MemoryBus();
   const metrics = new Metrics({ countThings: () => store.count('thing') });
-  const policies = new PolicyRepository(store);
-  const enforcers = new PolicyEnforcers(policies, { namespaceRoots: config.namespaceRootPolicies, clock });
+  // As many Policies as Things are kept: by default every Thing has a Policy of its own.
+  const policies = new PolicyRepository(store, config.cacheSize);
+  const enforcers = new PolicyEnforcers(policies, {
+    namespaceRoots: config.namespaceRootPolicies,
+    clock,
+    capacity: config.cacheSize,
+  });
   // Who may read what, for the search: the policy as it applies in a namespace (imports and
   // namespace root policies included), from the batch being committed or from the store.
   const readerSource: ReaderSource = async (policyId, namespace, candidate) => {

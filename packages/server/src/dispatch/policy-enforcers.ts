@@ -4,7 +4,13 @@
  * compiled once and cached. A cache entry remembers the revision of every Policy that went into it
  * and is rebuilt as soon as one of them changes or a subject expires, so a policy change takes
  * effect on the very next request.
+ *
+ * Compiled Enforcers are also shared by content: Policies whose resolved entries are the same (the
+ * default policy of every Thing one user created, say) use one Enforcer, compiled once. Sharing is
+ * sound while the Enforcer is valid: before `validUntil` no subject of those entries expires, so a
+ * compilation now would give the same trees.
  */
+import { hash } from 'node:crypto';
 import {
   MAX_TRANSITIVE_DEPTH,
   compileEnforcer,
@@ -45,19 +51,27 @@ export interface LoadedNamespaceRoot {
   readonly revision: number;
 }
 
+/** Distinct compiled Enforcers kept for sharing (distinct resolved entries, per namespace). */
+const SHARED_ENFORCERS = 10_000;
+
 export class PolicyEnforcers {
   readonly #repo: PolicyRepository;
   readonly #roots: readonly NamespaceRootPolicy[];
   readonly #clock: () => Date;
-  readonly #cache = new LruCache<CacheEntry>(10_000);
+  /** By (policy, namespace): a Thing's policy in its namespace, and the policy itself for policy commands. */
+  readonly #cache: LruCache<CacheEntry>;
+  /** By (namespace, resolved entries). */
+  readonly #compiled = new LruCache<Enforcer>(SHARED_ENFORCERS);
 
+  /** `capacity`: Policies whose Enforcers are kept (default 10,000; two entries each at most). */
   constructor(
     repo: PolicyRepository,
-    opts: { namespaceRoots?: readonly NamespaceRootPolicy[]; clock: () => Date },
+    opts: { namespaceRoots?: readonly NamespaceRootPolicy[]; clock: () => Date; capacity?: number },
   ) {
     this.#repo = repo;
     this.#roots = opts.namespaceRoots ?? [];
     this.#clock = opts.clock;
+    this.#cache = new LruCache<CacheEntry>(2 * (opts.capacity ?? 10_000));
   }
 
   /**
@@ -149,8 +163,19 @@ export class PolicyEnforcers {
         policy = mergeNamespaceRootPolicy(policy, root.policyId, root.imports.resolve(root.policy));
         contributors.push([root.policyId, root.revision], ...root.imports.contributors);
       }
-    const enforcer = compileEnforcer(policy, { ...(namespace !== undefined ? { namespace } : {}), now });
+    const enforcer = this.#compile(policy, namespace, now);
     this.#cache.set(key, { enforcer, contributors });
+    return enforcer;
+  }
+
+  #compile(policy: PolicyJson, namespace: string | undefined, now: Date): Enforcer {
+    // A digest, so that the keys of large policies do not hold their text.
+    const scope = namespace === undefined ? '-' : `+${namespace}`;
+    const key = hash('sha256', `${scope}\u0000${JSON.stringify(policy.entries)}`, 'base64');
+    const shared = this.#compiled.get(key);
+    if (shared !== undefined && !(shared.validUntil && shared.validUntil <= now)) return shared;
+    const enforcer = compileEnforcer(policy, { ...(namespace !== undefined ? { namespace } : {}), now });
+    this.#compiled.set(key, enforcer);
     return enforcer;
   }
 
