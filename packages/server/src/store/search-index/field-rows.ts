@@ -103,14 +103,9 @@ class RowSink {
   }
 }
 
-/** Flattening is the cost of a write; a record committed and then passed back as `previous` is not flattened twice. */
-const cache = new WeakMap<JsonObject, { metadata: JsonObject | undefined; rows: FieldRows }>();
-
 /** The index rows of a Thing. */
 export function fieldRows(source: IndexSource): FieldRows {
   if (source.deleted) return EMPTY_ROWS;
-  const hit = cache.get(source.value);
-  if (hit && hit.metadata === source.metadata) return hit.rows;
   const sink = new RowSink();
   for (const key of Object.keys(source.value)) {
     const child = source.value[key];
@@ -118,7 +113,6 @@ export function fieldRows(source: IndexSource): FieldRows {
     sink.visit(key, child);
   }
   if (source.metadata !== undefined) sink.visit(METADATA_ROOT, source.metadata);
-  cache.set(source.value, { metadata: source.metadata, rows: sink.rows });
   return sink.rows;
 }
 
@@ -135,4 +129,75 @@ export function fieldChanges(before: FieldRows, after: FieldRows): FieldChanges 
   for (const [key, row] of before) if (!after.has(key)) removed.push(row);
   for (const [key, row] of after) if (!before.has(key)) added.push(row);
   return { removed, added };
+}
+
+/** The marker row an object leaves at its own path: empty (no keys), opaque (no addressable key). */
+function objectMarker(obj: JsonObject): FieldKind | undefined {
+  let keys = 0;
+  for (const key of Object.keys(obj)) {
+    keys++;
+    if (obj[key] !== undefined && !key.includes('/')) return undefined;
+  }
+  return keys === 0 ? FIELD_KIND.empty : FIELD_KIND.opaque;
+}
+
+/**
+ * Walks two versions of a Thing together. Rows of different keys of an object never coincide (their
+ * paths differ in that key), so the diff of two objects is the diff of their own marker rows plus
+ * the diffs of their members, and a member that is the same object in both versions has none.
+ */
+class RowDiff {
+  readonly removed: FieldRow[] = [];
+  readonly added: FieldRow[] = [];
+
+  members(path: string | undefined, before: JsonObject, after: JsonObject, skip?: ReadonlySet<string>): void {
+    const at = (key: string) => (path === undefined ? key : `${path}/${key}`);
+    for (const key of Object.keys(before)) {
+      if (key.includes('/') || skip?.has(key)) continue;
+      this.node(at(key), before[key], Object.hasOwn(after, key) ? after[key] : undefined);
+    }
+    for (const key of Object.keys(after)) {
+      if (key.includes('/') || skip?.has(key) || Object.hasOwn(before, key)) continue;
+      this.node(at(key), undefined, after[key]);
+    }
+  }
+
+  node(path: string, before: JsonValue | undefined, after: JsonValue | undefined): void {
+    if (before === after) return;
+    if (isObject(before) && isObject(after)) {
+      const was = objectMarker(before);
+      const is = objectMarker(after);
+      if (was !== is) {
+        if (was !== undefined) this.removed.push({ path, kind: was, value: 0 });
+        if (is !== undefined) this.added.push({ path, kind: is, value: 0 });
+      }
+      this.members(path, before, after);
+      return;
+    }
+    const { removed, added } = fieldChanges(this.#rows(path, before), this.#rows(path, after));
+    this.removed.push(...removed);
+    this.added.push(...added);
+  }
+
+  #rows(path: string, value: JsonValue | undefined): FieldRows {
+    if (value === undefined) return EMPTY_ROWS;
+    const sink = new RowSink();
+    sink.visit(path, value);
+    return sink.rows;
+  }
+}
+
+/**
+ * `fieldChanges(fieldRows(before), fieldRows(after))` without flattening either Thing: only the
+ * parts that are not the same objects in both are compared. The Thing model changes a Thing by
+ * copying the path to what changed and sharing the rest, so a write costs in proportion to what it
+ * changed, and nothing has to be kept between writes. `before` undefined: a new Thing.
+ */
+export function fieldRowChanges(before: IndexSource | undefined, after: IndexSource): FieldChanges {
+  if (before === undefined || before.deleted || after.deleted)
+    return fieldChanges(before === undefined ? EMPTY_ROWS : fieldRows(before), fieldRows(after));
+  const diff = new RowDiff();
+  diff.members(undefined, before.value, after.value, COLUMN_FIELDS);
+  diff.node(METADATA_ROOT, before.metadata, after.metadata);
+  return diff;
 }

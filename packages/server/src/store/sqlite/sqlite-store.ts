@@ -18,7 +18,7 @@ import type {
 } from '../port.js';
 import { ILIKE_FUNCTION, ilikeMatches } from '../search-index/case-folding.js';
 import { jsonText, type JsonObject, type JsonValue } from '@egiz/core';
-import { fieldChanges, fieldRows, type FieldRow, type FieldRows } from '../search-index/field-rows.js';
+import { fieldRowChanges, type FieldRow } from '../search-index/field-rows.js';
 import { wildcardPath } from '../search-index/field-kinds.js';
 import { readerRows } from '../search-index/index-columns.js';
 import { SqliteSearchIndex } from './search-index.js';
@@ -75,7 +75,6 @@ interface JournalRow {
 }
 
 const TABLE: Record<EntityKind, string> = { thing: 'things', policy: 'policies' };
-const NO_ROWS: FieldRows = new Map();
 
 function toRecord(kind: EntityKind, row: Row): EntityRecord {
   return {
@@ -316,7 +315,7 @@ export class SqliteStore implements Store {
         const previous = m.previous;
         searchUnchanged =
           previous !== undefined && m.expectedRevision !== 0 && index.columns(previous)[1] === policyId;
-        const changes = fieldChanges(this.#rowsBefore(m, inBatch), fieldRows(r));
+        const changes = fieldRowChanges(this.#before(m, inBatch), r);
         removed = changes.removed.map((row) => this.#planRow(row));
         added = changes.added.map((row) => this.#planRow(row));
         inBatch.set(r.id, r);
@@ -348,12 +347,12 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** The field rows stored for the Thing before this mutation (none for a creation or a conflict). */
-  #rowsBefore(m: Mutation, inBatch: ReadonlyMap<string, EntityRecord>): FieldRows {
-    if (m.expectedRevision === 0) return NO_ROWS;
-    if (m.previous !== undefined) return fieldRows(m.previous);
+  /** The Thing as stored before this mutation, whose rows are in the index (none for a creation or a conflict). */
+  #before(m: Mutation, inBatch: ReadonlyMap<string, EntityRecord>): EntityRecord | undefined {
+    if (m.expectedRevision === 0) return undefined;
+    if (m.previous !== undefined) return m.previous;
     const stored = inBatch.get(m.next.id) ?? this.#storedThing(m.next.id);
-    return stored !== undefined && stored.revision === m.expectedRevision ? fieldRows(stored) : NO_ROWS;
+    return stored !== undefined && stored.revision === m.expectedRevision ? stored : undefined;
   }
 
   #planRow(row: FieldRow): PlanFieldRow {
