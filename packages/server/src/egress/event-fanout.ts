@@ -57,7 +57,10 @@ export interface EventSink {
 
 export interface EventFanoutDeps {
   readonly bus: EventBus;
-  readonly enforcer: (policyId: string, namespace: string) => Promise<Enforcer | undefined>;
+  readonly enforcer: (
+    policyId: string,
+    namespace: string,
+  ) => Enforcer | undefined | Promise<Enforcer | undefined>;
   readonly loadThing: (thingId: string) => Promise<ThingState | undefined>;
   readonly onError: (error: unknown) => void;
   /**

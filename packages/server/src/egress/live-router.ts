@@ -60,7 +60,10 @@ export interface LiveReply {
 
 export interface LiveRouterDeps {
   readonly loadThing: (thingId: string) => Promise<ThingState | undefined>;
-  readonly enforcer: (policyId: string, namespace: string) => Promise<Enforcer | undefined>;
+  readonly enforcer: (
+    policyId: string,
+    namespace: string,
+  ) => Enforcer | undefined | Promise<Enforcer | undefined>;
 }
 
 interface Pending {

@@ -37,7 +37,9 @@ export function createRealtime(deps: {
   readonly metrics: Metrics;
   readonly logger: Logger;
 }): Realtime {
-  const enforcer = (policyId: string, namespace: string) => deps.enforcers.enforcer(policyId, namespace);
+  // The cached Enforcer when it is current (no promise, no store), else the loading one.
+  const enforcer = (policyId: string, namespace: string) =>
+    deps.enforcers.cached(policyId, namespace) ?? deps.enforcers.enforcer(policyId, namespace);
   const loadThing = (thingId: string) => deps.things.load(thingId);
   const commitToDelivery = deps.metrics.realtimeCommitToDelivery;
   const writes = new CorkedWrites();
