@@ -62,4 +62,23 @@ describe('CorkedWrites', () => {
     expect(at).toBeGreaterThan(0);
     expect(at).toBeLessThanOrEqual(performance.now());
   });
+
+  it('flush() writes the corked sockets at once; the turn after it finds nothing left to write', async () => {
+    const log: string[] = [];
+    const writes = new CorkedWrites();
+    const a = socket('a', log);
+    const done: string[] = [];
+    writes.cork(a);
+    writes.afterWrites(() => done.push(`written with a ${a.corked === 0 ? 'uncorked' : 'corked'}`));
+    writes.flush();
+    expect(log).toEqual(['cork a', 'uncork a']);
+    expect(done).toEqual(['written with a uncorked']);
+    expect(writes.pending).toBe(0);
+    // Corked again in the same turn: written by the next flush or turn, never lost or doubled.
+    writes.cork(a);
+    await turn();
+    expect(log).toEqual(['cork a', 'uncork a', 'cork a', 'uncork a']);
+    expect(a.corked).toBe(0);
+    expect(done).toEqual(['written with a uncorked']);
+  });
 });

@@ -2,8 +2,9 @@
  * @module The socket writes of realtime consumers, gathered per event-loop turn: a socket is corked
  * at its first frame of the turn and queued, and one `setImmediate` uncorks every queued socket, so
  * that the frames of a group-commit batch of events leave in one syscall per socket instead of one
- * per event, with one timer for all sockets. `afterWrites` tells when every socket corked so far
- * has been written (the last stage of the commit → delivery metric).
+ * per event, with one timer for all sockets. A producer that knows its batch is complete writes
+ * them at once (`flush`, the fan-out once it has drained). `afterWrites` tells when every socket
+ * corked so far has been written (the last stage of the commit → delivery metric).
  *
  * All queued sockets are written in one go on purpose. Writing them in slices of 128 per turn (so
  * that a commit reply or the next event could be taken between slices) was measured on the
@@ -43,6 +44,14 @@ export class CorkedWrites {
       }
     }
   };
+
+  /**
+   * Writes every corked socket now instead of on the next turn: for a producer that knows its batch
+   * is complete (the fan-out, once it has handed every pending event to its subscribers).
+   */
+  flush(): void {
+    if (this.#queue.length > 0 || this.#waiters.length > 0) this.#flush();
+  }
 
   /** Sockets corked and not yet written. */
   get pending(): number {

@@ -129,4 +129,30 @@ describe('EventFanout', () => {
     expect(sinks[0]?.got[0]?.event).toBe(event);
     expect(JSON.stringify(sinks[0]?.got[0]?.event)).not.toContain('committedAt');
   });
+
+  it('reports drained once every event of a published batch was handed to its subscribers', async () => {
+    const bus = new MemoryBus();
+    const log: string[] = [];
+    const enforcer = compileEnforcer(policy);
+    const fanout = new EventFanout({
+      bus,
+      enforcer: () => Promise.resolve(enforcer),
+      loadThing: () => Promise.resolve(undefined),
+      onError: (e) => {
+        throw e;
+      },
+      onDrained: () => log.push('drained'),
+    });
+    fanout.start();
+    fanout.add({ ...sink('d1', ['s:full']), deliver: (d) => log.push(`rev ${d.event.revision}`) });
+    bus.publish(
+      [2, 3, 4].map((revision) => ({ kind: 'thing', event: { ...event, revision }, policyId: 'fan.t:p' })),
+    );
+    for (let i = 0; i < 30 && !log.includes('drained'); i++) await Promise.resolve();
+    expect(log).toEqual(['rev 2', 'rev 3', 'rev 4', 'drained']);
+    bus.publish([{ kind: 'thing', event: { ...event, revision: 5 }, policyId: 'fan.t:p' }]);
+    for (let i = 0; i < 30 && log.length < 6; i++) await Promise.resolve();
+    fanout.stop();
+    expect(log.slice(4)).toEqual(['rev 5', 'drained']);
+  });
 });

@@ -68,6 +68,8 @@ export interface EventFanoutDeps {
    * (only for events that carry their commit time).
    */
   readonly onDelivered?: (event: ThingEvent, deliveries: number, timing: DeliveryTiming | undefined) => void;
+  /** Every event received so far has been handed to its subscribers (e.g. write the corked sockets now). */
+  readonly onDrained?: () => void;
 }
 
 /** When an event was committed and handed to its subscribers, as `performance.now()` of this process. */
@@ -337,6 +339,7 @@ export class EventFanout {
     } finally {
       this.#running = false;
     }
+    this.#deps.onDrained?.();
   }
 
   async #dispatch(m: Extract<BusMessage, { kind: 'thing' }>): Promise<void> {

@@ -63,6 +63,9 @@ export function createRealtime(deps: {
       );
       if (timing) latency.observe(timing);
     },
+    // The frames of a batch of events leave together as soon as the batch is handed over, without
+    // waiting for the next turn of the event loop (HTTP requests and timers may come first there).
+    onDrained: () => writes.flush(),
   });
   const live = new LiveRouter({ loadThing, enforcer });
   const acks = new AckCoordinator();
