@@ -33,9 +33,11 @@ function prepare(db: Database.Database) {
     fieldInsert: db.prepare(
       'INSERT INTO thing_fields (pid, kind, val, id, tid, rs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
-    readerNamespaces: db.prepare<[string, string], { namespace: string }>(
-      `SELECT namespace FROM things WHERE policy_id = ? AND deleted = 0 AND namespace IS NOT NULL
-       UNION SELECT namespace FROM policy_readers WHERE policy_id = ?`,
+    // Lists as JSON arrays (json_each): one statement per batch, an index seek per element.
+    readerPairs: db.prepare<[string, string], { policy_id: string; namespace: string }>(
+      `SELECT t.policy_id, t.namespace FROM json_each(?) k JOIN things t ON t.policy_id = k.value
+         WHERE t.deleted = 0 AND t.namespace IS NOT NULL
+       UNION SELECT r.policy_id, r.namespace FROM json_each(?) k JOIN policy_readers r ON r.policy_id = k.value`,
     ),
     // Things: a range of the id index. Reader rows have no index by namespace: this reads them all.
     readerPairsIn: db.prepare<[string, string, string, string], { policy_id: string; namespace: string }>(
@@ -43,8 +45,9 @@ function prepare(db: Database.Database) {
          WHERE id >= ? AND id < ? AND deleted = 0 AND policy_id IS NOT NULL AND namespace IS NOT NULL
        UNION SELECT policy_id, namespace FROM policy_readers WHERE namespace >= ? AND namespace < ?`,
     ),
-    importers: db.prepare<[string, string], { importer: string }>(
-      'SELECT importer FROM policy_imports WHERE imported = ? AND via = ?',
+    importLinks: db.prepare<[string], PolicyImportLink>(
+      `SELECT DISTINCT pi.importer, pi.imported, pi.via FROM json_each(?) k
+         JOIN policy_imports pi ON pi.imported = k.value ->> 0 AND pi.via = k.value ->> 1`,
     ),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM egiz_meta WHERE key = ?'),
     setMeta: db.prepare(
@@ -78,11 +81,9 @@ export class SqliteSearchIndex {
   }
 
   readerPairs(policyIds: readonly string[]): ReaderPair[] {
-    const out: ReaderPair[] = [];
-    for (const policyId of new Set(policyIds))
-      for (const { namespace } of this.#st.readerNamespaces.all(policyId, policyId))
-        out.push({ policyId, namespace });
-    return out;
+    if (policyIds.length === 0) return [];
+    const ids = JSON.stringify([...new Set(policyIds)]);
+    return this.#st.readerPairs.all(ids, ids).map((r) => ({ policyId: r.policy_id, namespace: r.namespace }));
   }
 
   readerPairsIn(patterns: readonly string[]): ReaderPair[] {
@@ -99,11 +100,8 @@ export class SqliteSearchIndex {
   }
 
   policyImportLinks(keys: readonly Omit<PolicyImportLink, 'importer'>[]): PolicyImportLink[] {
-    const out = new Map<string, PolicyImportLink>();
-    for (const { imported, via } of keys)
-      for (const { importer } of this.#st.importers.all(imported, via))
-        out.set(JSON.stringify([importer, imported, via]), { importer, imported, via });
-    return [...out.values()];
+    if (keys.length === 0) return [];
+    return this.#st.importLinks.all(JSON.stringify(keys.map((k) => [k.imported, k.via])));
   }
 
   /**
