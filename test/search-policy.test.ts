@@ -6,6 +6,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileEnforcer, namespaceOf, type JsonObject, type PolicyJson } from '@egiz/core';
+import { PolicyEnforcers } from '../packages/server/src/dispatch/policy-enforcers.js';
+import type { PolicyRepository } from '../packages/server/src/dispatch/policy-repository.js';
+import { policyReaderSource } from '../packages/server/src/dispatch/reader-source.js';
 import type { EntityRecord, Mutation, Store } from '../packages/server/src/store/port.js';
 import {
   SearchReaders,
@@ -183,14 +186,14 @@ forEachStore((store) => {
     it('writes reader rows with new Things and refreshes them when the policy changes', async () => {
       const ns = freshNamespace('dec');
       const policyId = `${ns}:p`;
-      const stored = new Map<string, JsonObject>();
-      const source: ReaderSource = (id, namespace, candidate) => {
-        const json = (candidate ?? stored.get(id)) as PolicyJson | undefined;
-        if (!json) return Promise.resolve(undefined);
-        return Promise.resolve({
-          enforcer: compileEnforcer(json, { namespace }),
-          subjects: policySubjectIds(json),
-        });
+      const source: ReaderSource = async (id, namespace, load) => {
+        const json = (await load(id))?.policy as PolicyJson | undefined;
+        if (!json) return undefined;
+        return { enforcer: compileEnforcer(json, { namespace }), subjects: policySubjectIds(json) };
+      };
+      const fromStore = async (id: string) => {
+        const r = await store().get('policy', id);
+        return r && !r.deleted ? { policy: r.value, revision: r.revision } : undefined;
       };
       const writer: Store = new SearchReaders(store(), source);
       const policyV1 = OPEN as unknown as JsonObject;
@@ -199,17 +202,18 @@ forEachStore((store) => {
         { next: record(policyId, policyV1, 'policy'), expectedRevision: 0, events: [] },
         { next: record(`${ns}:a`, { policyId, attributes: { x: 1 } }), expectedRevision: 0, events: [] },
       ]);
-      stored.set(policyId, policyV1);
       await writer.commit([
         { next: record(`${ns}:b`, { policyId, attributes: { x: 2 } }), expectedRevision: 0, events: [] },
       ]);
       const search = searchService(store(), (id, namespace) =>
-        source(id, namespace, undefined).then((s) => s?.enforcer),
+        source(id, namespace, fromStore).then((s) => s?.enforcer),
       );
       const visible = (who: string) =>
         search.search({ namespaces: ns }, auth(who)).then((r) => r.items.map((i) => i.thingId));
       expect(await visible('u:partial')).toStrictEqual([`${ns}:a`, `${ns}:b`]);
-      expect(await store().readerNamespaces(policyId)).toStrictEqual([namespaceOf(`${ns}:a`)]);
+      expect(await store().readerPairs([policyId])).toStrictEqual([
+        { policyId, namespace: namespaceOf(`${ns}:a`) },
+      ]);
 
       const policyV2 = {
         entries: { only: { subjects: subject('u:full'), resources: { 'thing:/': grant('READ') } } },
@@ -217,7 +221,6 @@ forEachStore((store) => {
       await writer.commit([
         { next: record(policyId, policyV2, 'policy', 2), expectedRevision: 1, events: [] },
       ]);
-      stored.set(policyId, policyV2);
       expect(await visible('u:partial')).toStrictEqual([]);
       expect(await visible('u:full')).toStrictEqual([`${ns}:a`, `${ns}:b`]);
 
@@ -267,6 +270,204 @@ forEachStore((store) => {
       ]);
       expect(calls).toBe(1);
       expect(await visible()).toStrictEqual([`${ns}:new`, `${ns}:old`]);
+    });
+  });
+
+  describe('SearchReaders and the policies a policy uses', () => {
+    const entry = (who: string, importable?: 'implicit' | 'explicit' | 'never') => ({
+      subjects: subject(who),
+      resources: { 'thing:/': grant('READ') },
+      ...(importable === undefined ? {} : { importable }),
+    });
+    const policyJson = (entries: JsonObject, imports?: JsonObject): JsonObject => ({
+      entries,
+      ...(imports === undefined ? {} : { imports }),
+    });
+    /** Writes policies (revision from the store) through `writer`, deleting those mapped to undefined. */
+    async function writePolicies(writer: Store, policies: Record<string, JsonObject | undefined>) {
+      const mutations: Mutation[] = [];
+      for (const [id, value] of Object.entries(policies)) {
+        const stored = await store().get('policy', id);
+        const revision = (stored?.revision ?? 0) + 1;
+        const next = record(id, value ?? {}, 'policy', revision);
+        mutations.push({
+          next:
+            value === undefined ? { ...next, deleted: true } : { ...next, value: { policyId: id, ...value } },
+          expectedRevision: stored?.revision ?? 0,
+          events: [],
+        });
+      }
+      expect((await writer.commit(mutations)).conflicts).toStrictEqual([]);
+    }
+    const visibleTo = (namespaces: string, who: string) =>
+      searchService(store())
+        .search({ namespaces, option: 'size(200)' }, auth(who))
+        .then((r) => r.items.map((i) => i.thingId));
+    const countFor = (namespaces: string, who: string) =>
+      searchService(store()).count({ namespaces }, auth(who));
+    const readersWith = (roots: readonly { patterns: string[]; policyId: string }[] = []) =>
+      new SearchReaders(
+        store(),
+        policyReaderSource(
+          new PolicyEnforcers({} as PolicyRepository, { namespaceRoots: roots, clock: () => new Date() }),
+          () => new Date(),
+        ),
+        { namespaceRoots: roots },
+      );
+
+    it('refreshes the policies importing a changed one, directly and through transitiveImports only', async () => {
+      const ns = freshNamespace('imp');
+      const [shared, mid, direct, transitive, plain] = ['shared', 'mid', 'direct', 'transitive', 'plain'].map(
+        (name) => `${ns}:${name}`,
+      ) as [string, string, string, string, string];
+      const writer = readersWith();
+      await writePolicies(writer, {
+        [shared]: policyJson({ readers: entry('u:reader') }),
+        [mid]: policyJson({}, { [shared]: {} }),
+        [direct]: policyJson({}, { [shared]: {} }),
+        [transitive]: policyJson({}, { [mid]: { transitiveImports: [shared] } }),
+        // Imports mid without its imports: shared's entries do not reach it.
+        [plain]: policyJson({}, { [mid]: {} }),
+      });
+      await writer.commit(
+        [direct, transitive, plain].map((policyId) => ({
+          next: record(`${ns}:of-${policyId.slice(ns.length + 1)}`, { policyId }),
+          expectedRevision: 0,
+          events: [],
+        })),
+      );
+      const found = [`${ns}:of-direct`, `${ns}:of-transitive`];
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual(found);
+
+      await writePolicies(writer, { [shared]: policyJson({ readers: entry('u:other') }) });
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual([]);
+      expect(await countFor(ns, 'u:reader')).toBe(0);
+      expect(await visibleTo(ns, 'u:other')).toStrictEqual(found);
+
+      // `importable` is the enforcer's business: an entry that is never importable grants nothing.
+      await writePolicies(writer, { [shared]: policyJson({ readers: entry('u:reader', 'never') }) });
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual([]);
+      await writePolicies(writer, { [shared]: policyJson({ readers: entry('u:reader', 'implicit') }) });
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual(found);
+      expect(await countFor(ns, 'u:reader')).toBe(2);
+
+      // Deleted and created again, as other processes would see it: a fresh decorator.
+      await writePolicies(readersWith(), { [shared]: undefined });
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual([]);
+      await writePolicies(readersWith(), { [shared]: policyJson({ readers: entry('u:reader') }) });
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual(found);
+    });
+
+    it('refreshes every pair of a namespace root policy when it or a policy it imports changes', async () => {
+      const ns = freshNamespace('root');
+      const [root, team] = [`${ns}ops:root`, `${ns}ops:team`];
+      const roots = [{ patterns: [ns, `${ns}.*`], policyId: root }];
+      const writer = readersWith(roots);
+      const things = [`${ns}:a`, `${ns}.sub:b`, `${ns}x:c`];
+      await writePolicies(writer, {
+        [root]: policyJson({ ops: entry('u:ops') }, { [team]: {} }),
+        [team]: policyJson({ oncall: entry('u:oncall') }),
+        [`${ns}:own`]: policyJson({ owner: entry('u:owner') }),
+      });
+      await writer.commit(
+        things.map((id) => ({
+          next: record(id, { policyId: `${ns}:own` }),
+          expectedRevision: 0,
+          events: [],
+        })),
+      );
+      const everywhere = `${ns},${ns}.sub,${ns}x`;
+      const governed = [`${ns}.sub:b`, `${ns}:a`];
+      expect(await visibleTo(everywhere, 'u:ops')).toStrictEqual(governed);
+      expect(await visibleTo(everywhere, 'u:oncall')).toStrictEqual(governed);
+
+      await writePolicies(writer, { [root]: policyJson({ ops: entry('u:other') }, { [team]: {} }) });
+      expect(await visibleTo(everywhere, 'u:ops')).toStrictEqual([]);
+      expect(await countFor(everywhere, 'u:ops')).toBe(0);
+      expect(await visibleTo(everywhere, 'u:other')).toStrictEqual(governed);
+      await writePolicies(writer, { [team]: policyJson({ oncall: entry('u:nobody') }) });
+      expect(await visibleTo(everywhere, 'u:oncall')).toStrictEqual([]);
+      await writePolicies(writer, { [root]: policyJson({ ops: entry('u:ops') }, { [team]: {} }) });
+      expect(await visibleTo(everywhere, 'u:ops')).toStrictEqual(governed);
+      expect(await countFor(everywhere, 'u:ops')).toBe(2);
+      await writePolicies(writer, { [root]: undefined });
+      expect(await visibleTo(everywhere, 'u:ops')).toStrictEqual([]);
+      expect(await visibleTo(everywhere, 'u:owner')).toStrictEqual([`${ns}.sub:b`, `${ns}:a`, `${ns}x:c`]);
+    });
+
+    it('orders batches in flight that meet at a policy, either way round', async () => {
+      const ns = freshNamespace('fly');
+      const [shared, importer] = [`${ns}:shared`, `${ns}:importer`];
+      // The commit of the batch writing `gate.id` waits in the store until released: a batch in flight.
+      let gate: { id: string; reached: () => void; release: Promise<void> } | undefined;
+      const slow = new Proxy(store(), {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target);
+          if (prop === 'commit')
+            return async (mutations: readonly Mutation[]) => {
+              const held = gate;
+              if (held !== undefined && mutations.some((m) => m.next.id === held.id)) {
+                gate = undefined;
+                held.reached();
+                await held.release;
+              }
+              return target.commit(mutations);
+            };
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      /** Runs `second` while the batch of `first` that writes `id` is held in flight. */
+      const whileInFlight = async (
+        id: string,
+        first: () => Promise<unknown>,
+        second: () => Promise<unknown>,
+      ) => {
+        let reached: () => void = () => undefined;
+        let release: () => void = () => undefined;
+        const inFlight = new Promise<void>((resolve) => (reached = resolve));
+        gate = { id, reached, release: new Promise<void>((resolve) => (release = resolve)) };
+        const a = first();
+        await inFlight;
+        const b = second();
+        // Whatever the second batch does before it would have to wait, it has done by now.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        release();
+        await Promise.all([a, b]);
+      };
+      const writer = new SearchReaders(
+        slow,
+        policyReaderSource(
+          new PolicyEnforcers({} as PolicyRepository, { clock: () => new Date() }),
+          () => new Date(),
+        ),
+      );
+      await writePolicies(writer, {
+        [shared]: policyJson({ readers: entry('u:reader') }),
+        [importer]: policyJson({}, { [shared]: {} }),
+      });
+      const thing = (id: string) => ({
+        next: record(id, { policyId: importer }),
+        expectedRevision: 0,
+        events: [],
+      });
+      // A Thing in a new pair computes its rows from `shared`; meanwhile `shared` stops granting.
+      await whileInFlight(
+        `${ns}:a`,
+        () => writer.commit([thing(`${ns}:a`)]),
+        () => writePolicies(writer, { [shared]: policyJson({ readers: entry('u:other') }) }),
+      );
+      expect(await visibleTo(ns, 'u:reader')).toStrictEqual([]);
+      expect(await visibleTo(ns, 'u:other')).toStrictEqual([`${ns}:a`]);
+
+      // `shared` grants again while a Thing lands in another new pair of the importing policy.
+      const other = `${ns}.b`;
+      await whileInFlight(
+        shared,
+        () => writePolicies(writer, { [shared]: policyJson({ readers: entry('u:reader') }) }),
+        () => writer.commit([thing(`${other}:b`)]),
+      );
+      expect(await visibleTo(`${ns},${other}`, 'u:reader')).toStrictEqual([`${ns}.b:b`, `${ns}:a`]);
+      expect(await visibleTo(`${ns},${other}`, 'u:other')).toStrictEqual([]);
     });
   });
 });

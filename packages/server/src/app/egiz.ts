@@ -4,12 +4,6 @@
  * folder imports concrete adapters.
  */
 import { mkdirSync } from 'node:fs';
-import {
-  compileEnforcer,
-  matchesNamespacePattern,
-  mergeNamespaceRootPolicy,
-  type PolicyJson,
-} from '@egiz/core';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Authenticator } from '../auth/authenticate.js';
@@ -21,6 +15,7 @@ import { PermissionChecks } from '../dispatch/permission-checks.js';
 import { PolicyEnforcers } from '../dispatch/policy-enforcers.js';
 import { PolicyRepository } from '../dispatch/policy-repository.js';
 import { PolicyService } from '../dispatch/policy-service.js';
+import { policyReaderSource } from '../dispatch/reader-source.js';
 import { ThingService } from '../dispatch/thing-service.js';
 import { createHttpServer } from '../edge/http/http-server.js';
 import { createThingSignalHandler, registerMessageRoutes } from '../edge/http/realtime-http.js';
@@ -40,7 +35,7 @@ import { registerSearchRoutes } from '../edge/http/search-routes.js';
 import { registerThingsRoutes } from '../edge/http/things-routes.js';
 import { registerWhoamiRoute } from '../edge/http/whoami-route.js';
 import { Metrics } from '../ops/metrics.js';
-import { SearchReaders, policySubjectIds, type ReaderSource } from '../search/search-readers.js';
+import { SearchReaders } from '../search/search-readers.js';
 import { SearchService } from '../search/search-service.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/port.js';
@@ -84,28 +79,12 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     clock,
     capacity: config.cacheSize,
   });
-  // Who may read what, for the search: the policy as it applies in a namespace (imports and
-  // namespace root policies included), from the batch being committed or from the store.
-  const readerSource: ReaderSource = async (policyId, namespace, candidate) => {
-    const json = (candidate ?? (await policies.loadLive(policyId))?.policy) as PolicyJson | undefined;
-    if (json === undefined) return undefined;
-    let policy = (await enforcers.importsOf(json)).resolve(json);
-    for (const root of config.namespaceRootPolicies) {
-      if (!root.patterns.some((p) => matchesNamespacePattern(p, namespace))) continue;
-      const rootJson = (await policies.loadLive(root.policyId))?.policy as PolicyJson | undefined;
-      if (rootJson === undefined) continue;
-      policy = mergeNamespaceRootPolicy(
-        policy,
-        root.policyId,
-        (await enforcers.importsOf(rootJson)).resolve(rootJson),
-      );
-    }
-    return {
-      enforcer: compileEnforcer(policy, { namespace, now: clock() }),
-      subjects: policySubjectIds(policy),
-    };
-  };
-  const committer = new GroupCommitter(new SearchReaders(store, readerSource), {
+  // Who may read what, for the search: the policy as the enforcer resolves it in a namespace (imports
+  // and namespace root policies included), each policy as the batch being committed leaves it.
+  const readers = new SearchReaders(store, policyReaderSource(enforcers, clock), {
+    namespaceRoots: config.namespaceRootPolicies,
+  });
+  const committer = new GroupCommitter(readers, {
     // SQLite writes in its writer thread: hand it the next batch while one is being fsynced.
     maxInFlight: store.dialect === 'sqlite' ? 2 : 1,
     onBatch: (s) => {

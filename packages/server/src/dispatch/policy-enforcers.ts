@@ -19,6 +19,7 @@ import {
   mergeNamespaceRootPolicy,
   resolveImports,
   type Enforcer,
+  type JsonObject,
   type PolicyJson,
 } from '@egiz/core';
 import { LruCache } from './lru-cache.js';
@@ -43,6 +44,20 @@ export interface ImportContext {
   readonly contributors: readonly (readonly [string, number])[];
 }
 
+/**
+ * Loads a live Policy for the resolution: the repository's cache by default; the search's reader rows
+ * pass their own (the policies as the batch being committed leaves them).
+ */
+export type PolicyLoader = (
+  id: string,
+) => Promise<{ readonly policy: JsonObject; readonly revision: number } | undefined>;
+
+/** A Policy as it applies in a namespace, and the revision of every policy it was made of. */
+export interface EffectivePolicy {
+  readonly policy: PolicyJson;
+  readonly contributors: readonly (readonly [string, number])[];
+}
+
 /** A namespace root policy that applies in a namespace, with its own imports loaded. */
 export interface LoadedNamespaceRoot {
   readonly policyId: string;
@@ -62,6 +77,7 @@ export class PolicyEnforcers {
   readonly #cache: LruCache<CacheEntry>;
   /** By (namespace, resolved entries). */
   readonly #compiled = new LruCache<Enforcer>(SHARED_ENFORCERS);
+  readonly #live: PolicyLoader;
 
   /** `capacity`: Policies whose Enforcers are kept (default 10,000; two entries each at most). */
   constructor(
@@ -72,14 +88,21 @@ export class PolicyEnforcers {
     this.#roots = opts.namespaceRoots ?? [];
     this.#clock = opts.clock;
     this.#cache = new LruCache<CacheEntry>(2 * (opts.capacity ?? 10_000));
+    this.#live = (id) => repo.loadLive(id);
   }
 
   /**
    * Loads the imports `policies` need (transitively, bounded) and returns a resolver for them.
    * Missing imported policies are left out (resolveImports skips them).
    */
-  async importsOf(
-    ...policies: readonly PolicyJson[]
+  importsOf(...policies: readonly PolicyJson[]): Promise<ImportContext & { missing: readonly string[] }> {
+    return this.importsWith(this.#live, policies);
+  }
+
+  /** importsOf, loading through `load`. */
+  async importsWith(
+    load: PolicyLoader,
+    policies: readonly PolicyJson[],
   ): Promise<ImportContext & { missing: readonly string[] }> {
     const loaded = new Map<string, PolicyJson>();
     const tried = new Set<string>();
@@ -92,7 +115,7 @@ export class PolicyEnforcers {
       if (wanted.length === 0) break;
       for (const id of new Set(wanted)) {
         tried.add(id);
-        const p = await this.#repo.loadLive(id);
+        const p = await load(id);
         if (p) {
           loaded.set(id, p.policy as unknown as PolicyJson);
           contributors.push([id, p.revision]);
@@ -109,21 +132,43 @@ export class PolicyEnforcers {
   }
 
   /** The namespace root policies configured for `namespace` that exist, in configuration order. */
-  async namespaceRoots(namespace: string): Promise<LoadedNamespaceRoot[]> {
+  async namespaceRoots(namespace: string, load: PolicyLoader = this.#live): Promise<LoadedNamespaceRoot[]> {
     const out: LoadedNamespaceRoot[] = [];
     for (const root of this.#roots) {
       if (!root.patterns.some((p) => matchesNamespacePattern(p, namespace))) continue;
-      const rootPolicy = await this.#repo.loadLive(root.policyId);
+      const rootPolicy = await load(root.policyId);
       if (!rootPolicy) continue;
       const policy = rootPolicy.policy as unknown as PolicyJson;
       out.push({
         policyId: root.policyId,
         policy,
-        imports: await this.importsOf(policy),
+        imports: await this.importsWith(load, [policy]),
         revision: rootPolicy.revision,
       });
     }
     return out;
+  }
+
+  /**
+   * A Policy as the enforcer compiles it: its imports resolved and, for Things of `namespace`, the
+   * namespace root policies merged in. Throws PolicyImportError for an import chain Ditto refuses.
+   */
+  async effectivePolicy(
+    base: { readonly id: string; readonly policy: JsonObject; readonly revision: number },
+    namespace: string | undefined,
+    load: PolicyLoader = this.#live,
+  ): Promise<EffectivePolicy> {
+    let policy = base.policy as unknown as PolicyJson;
+    const contributors: (readonly [string, number])[] = [[base.id, base.revision]];
+    const imports = await this.importsWith(load, [policy]);
+    policy = imports.resolve(policy);
+    contributors.push(...imports.contributors);
+    if (namespace !== undefined)
+      for (const root of await this.namespaceRoots(namespace, load)) {
+        policy = mergeNamespaceRootPolicy(policy, root.policyId, root.imports.resolve(root.policy));
+        contributors.push([root.policyId, root.revision], ...root.imports.contributors);
+      }
+    return { policy, contributors };
   }
 
   /**
@@ -153,22 +198,20 @@ export class PolicyEnforcers {
       this.#cache.delete(key);
       return undefined;
     }
-    let policy = base.policy as unknown as PolicyJson;
-    const contributors: (readonly [string, number])[] = [[policyId, base.revision]];
-    const imports = await this.importsOf(policy);
-    policy = imports.resolve(policy);
-    contributors.push(...imports.contributors);
-    if (namespace !== undefined)
-      for (const root of await this.namespaceRoots(namespace)) {
-        policy = mergeNamespaceRootPolicy(policy, root.policyId, root.imports.resolve(root.policy));
-        contributors.push([root.policyId, root.revision], ...root.imports.contributors);
-      }
-    const enforcer = this.#compile(policy, namespace, now);
+    const { policy, contributors } = await this.effectivePolicy(
+      { id: policyId, policy: base.policy, revision: base.revision },
+      namespace,
+    );
+    const enforcer = this.compile(policy, namespace, now);
     this.#cache.set(key, { enforcer, contributors });
     return enforcer;
   }
 
-  #compile(policy: PolicyJson, namespace: string | undefined, now: Date): Enforcer {
+  /**
+   * The Enforcer of a resolved Policy (see effectivePolicy) in `namespace`, shared with every other
+   * Policy whose resolved entries are the same there.
+   */
+  compile(policy: PolicyJson, namespace: string | undefined, now: Date = this.#clock()): Enforcer {
     // A digest, so that the keys of large policies do not hold their text.
     const scope = namespace === undefined ? '-' : `+${namespace}`;
     const key = hash('sha256', `${scope}\u0000${JSON.stringify(policy.entries)}`, 'base64');

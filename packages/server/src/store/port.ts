@@ -51,6 +51,23 @@ export interface PolicyReaders {
   readonly revoked?: readonly string[];
 }
 
+/** A (policy, namespace) pair: the unit the search's reader rows are kept for. */
+export interface ReaderPair {
+  readonly policyId: string;
+  readonly namespace: string;
+}
+
+/**
+ * One row of the store's import index (`policy_imports`), derived from every live Policy it writes:
+ * `importer` imports `imported`, and `via` is '' for the import itself or one id its declaration
+ * lists in `transitiveImports` (search/policy-dependents.ts follows these rows backwards).
+ */
+export interface PolicyImportLink {
+  readonly importer: string;
+  readonly imported: string;
+  readonly via: string;
+}
+
 /** One entity's change in a batch. `expectedRevision` is the revision the change was decided on (0 = new row). */
 export interface Mutation {
   readonly next: EntityRecord;
@@ -112,7 +129,8 @@ export interface Store {
    * Writes all mutations in ONE transaction. A mutation whose expectedRevision no longer matches is
    * skipped and reported as a conflict; all others are durable when the promise resolves. Several
    * mutations of one entity apply in batch order. If the batch fails (e.g. a journal entry that
-   * already exists), nothing of it is written and the promise rejects.
+   * already exists), nothing of it is written and the promise rejects. The rows of the import index
+   * of a written Policy (policyImportLinks) are replaced in the same transaction.
    */
   commit(mutations: readonly Mutation[]): Promise<CommitResult>;
   journal(kind: EntityKind, id: string, query?: JournalQuery): Promise<JournalEntry[]>;
@@ -127,10 +145,18 @@ export interface Store {
    */
   search(query: SearchQuery): Promise<SearchRow[]>;
   /**
-   * Namespaces whose reader rows for a Policy must be recomputed when it changes: those of the live
-   * Things it governs and those that have rows for it.
+   * The pairs whose reader rows must be recomputed when one of these Policies changes: those of the
+   * live Things they govern and those that have rows; each once, in no particular order.
    */
-  readerNamespaces(policyId: string): Promise<string[]>;
+  readerPairs(policyIds: readonly string[]): Promise<ReaderPair[]>;
+  /**
+   * The same for every Policy in the namespaces matching one of `patterns` (`acme` exactly, `acme.*`
+   * below it, as namespace root policies are configured): the pairs of the live Things there (a range
+   * of the Thing ids per pattern) and the pairs with rows there (this part reads all reader rows).
+   */
+  readerPairsIn(patterns: readonly string[]): Promise<ReaderPair[]>;
+  /** The rows of the import index with one of the given (imported, via) keys, each once. */
+  policyImportLinks(keys: readonly Omit<PolicyImportLink, 'importer'>[]): Promise<PolicyImportLink[]>;
   /**
    * A number that changes whenever a commit of this process rewrites reader rows (and so possibly
    * reader sets), read synchronously: what a reader probe found stays true while it is unchanged.

@@ -113,6 +113,13 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       }
     });
 
+    /** The namespaces of a policy's reader pairs, sorted. */
+    async function namespacesOf(policyId: string): Promise<string[]> {
+      const pairs = await store.readerPairs([policyId]);
+      expect(pairs.every((p) => p.policyId === policyId)).toBe(true);
+      return pairs.map((p) => p.namespace).sort(byteOrder);
+    }
+
     /** Commits and insists nothing conflicted, for the set-up steps of a test. */
     async function commitAll(mutations: readonly Mutation[]): Promise<void> {
       expect(await store.commit(mutations)).toStrictEqual({ conflicts: [] });
@@ -695,7 +702,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           { next: t, expectedRevision: 0, events: [], readers: [readers(space, ['s:1', 's:2'])] },
         ]);
         expect(await found(space, 'exists(thingId)', ['s:2'])).toStrictEqual([t.id]);
-        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([space]);
+        expect(await namespacesOf(`${space}:policy`)).toStrictEqual([space]);
         // Rows ride on any mutation, here a policy's; a revoking subject hides the full view.
         await commitAll([
           {
@@ -722,16 +729,144 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         // The namespaces to recompute include those of live Things without rows yet.
         const other = `${space}x`;
         await commitAll([step('thing', `${other}:t`, 0, { policyId: `${space}:policy` })]);
-        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([space, other]);
+        expect(await namespacesOf(`${space}:policy`)).toStrictEqual([space, other]);
         await commitAll([
           step('policy', `${space}:policy`, 1, {}, { deleted: true }),
           { ...step('thing', t.id, 1, t.value), readers: [readers(space, [])] },
           step('thing', `${other}:t`, 1, {}, { deleted: true }),
         ]);
         expect(await found(space, 'exists(thingId)', ['s:1'])).toStrictEqual([]);
-        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([space]);
+        expect(await namespacesOf(`${space}:policy`)).toStrictEqual([space]);
         await commitAll([step('thing', t.id, 2, {}, { deleted: true })]);
-        expect(await store.readerNamespaces(`${space}:policy`)).toStrictEqual([]);
+        expect(await namespacesOf(`${space}:policy`)).toStrictEqual([]);
+      });
+
+      it('keeps the import index of every Policy it writes, in the same transaction', async () => {
+        const space = ns();
+        const [p, q, r, s, x] = ['p', 'q', 'r', 's', '__proto__'].map((name) => `${space}:${name}`) as [
+          string,
+          string,
+          string,
+          string,
+          string,
+        ];
+        const importing = (revision: number, imports: JsonValue) => rec('policy', q, revision, { imports });
+        const links = async (imported: string, via = '') =>
+          (await store.policyImportLinks([{ imported, via }])).map(
+            (l) => `${l.importer}<${l.imported}<${l.via}`,
+          );
+        await commitAll([
+          {
+            next: importing(1, { [p]: {}, [r]: { transitiveImports: [s, s], entries: ['a'] } }),
+            expectedRevision: 0,
+            events: [],
+          },
+        ]);
+        expect(await links(p)).toStrictEqual([`${q}<${p}<`]);
+        expect(await links(r)).toStrictEqual([`${q}<${r}<`]);
+        expect(await links(r, s)).toStrictEqual([`${q}<${r}<${s}`]);
+        expect(await links(s)).toStrictEqual([]);
+        // Several keys at once, each link once.
+        expect(
+          (
+            await store.policyImportLinks([
+              { imported: p, via: '' },
+              { imported: r, via: s },
+              { imported: p, via: '' },
+            ])
+          )
+            .map((l) => l.via)
+            .sort(),
+        ).toStrictEqual(['', s]);
+        // A change replaces the rows; a conflicting write leaves them.
+        await commitAll([{ next: importing(2, { [r]: {} }), expectedRevision: 1, events: [] }]);
+        expect(await links(p)).toStrictEqual([]);
+        expect(await links(r)).toStrictEqual([`${q}<${r}<`]);
+        expect(await links(r, s)).toStrictEqual([]);
+        expect(
+          await store.commit([{ next: importing(2, { [x]: {} }), expectedRevision: 1, events: [] }]),
+        ).toStrictEqual({ conflicts: [0] });
+        expect(await links(x)).toStrictEqual([]);
+        // Two writes of one Policy in a batch: the last one counts.
+        await commitAll([
+          { next: importing(3, { [p]: {} }), expectedRevision: 2, events: [] },
+          { next: importing(4, { [x]: { transitiveImports: [p] } }), expectedRevision: 3, events: [] },
+        ]);
+        expect(await links(p)).toStrictEqual([]);
+        expect(await links(r)).toStrictEqual([]);
+        expect(await links(x, p)).toStrictEqual([`${q}<${x}<${p}`]);
+        // Whatever the JSON holds, only object imports and string transitive ids count.
+        await commitAll([
+          {
+            next: importing(5, { [p]: null, [r]: { transitiveImports: 'no' } }),
+            expectedRevision: 4,
+            events: [],
+          },
+          step('policy', `${space}:odd`, 0, { imports: ['no'] }),
+        ]);
+        expect(await links(p)).toStrictEqual([`${q}<${p}<`]);
+        expect(await links(r)).toStrictEqual([`${q}<${r}<`]);
+        expect(await links('0')).toStrictEqual([]);
+        // A failing batch writes none; a deleted Policy has none.
+        await expect(
+          store.commit([
+            { next: importing(6, { [s]: {} }), expectedRevision: 5, events: [ev('policy', q, 6)] },
+            { next: rec('policy', `${space}:dup`, 1), expectedRevision: 0, events: [ev('policy', q, 6)] },
+          ]),
+        ).rejects.toThrow();
+        expect(await links(s)).toStrictEqual([]);
+        await commitAll([step('policy', q, 5, {}, { deleted: true })]);
+        expect(await links(p)).toStrictEqual([]);
+        expect(await links(r)).toStrictEqual([]);
+      });
+
+      it('lists the reader pairs of policies and of namespace patterns', async () => {
+        const space = ns();
+        const [sub, deep, beside] = [`${space}.sub`, `${space}.sub.deep`, `${space}x`];
+        const policy = (name: string) => `${space}:${name}`;
+        const governed = (id: string, policyId: string) => rec('thing', id, 1, { policyId });
+        await commitAll([
+          { next: governed(`${space}:a`, policy('p1')), expectedRevision: 0, events: [] },
+          { next: governed(`${sub}:b`, policy('p2')), expectedRevision: 0, events: [] },
+          { next: governed(`${sub}:c`, policy('p2')), expectedRevision: 0, events: [] },
+          { next: governed(`${beside}:d`, policy('p3')), expectedRevision: 0, events: [] },
+          {
+            next: governed(`${space}:gone`, policy('p5')),
+            expectedRevision: 0,
+            events: [],
+            // Rows of a pair without live Things (here in a namespace without any Thing).
+            readers: [{ policyId: policy('p4'), namespace: deep, full: ['s:1'], partial: [] }],
+          },
+        ]);
+        await commitAll([step('thing', `${space}:gone`, 1, {}, { deleted: true })]);
+        const key = (pairs: readonly { policyId: string; namespace: string }[]) =>
+          pairs.map((p) => `${p.policyId}@${p.namespace}`).sort(byteOrder);
+        expect(key(await store.readerPairsIn([space]))).toStrictEqual([`${policy('p1')}@${space}`]);
+        expect(key(await store.readerPairsIn([`${space}.*`]))).toStrictEqual([
+          `${policy('p2')}@${sub}`,
+          `${policy('p4')}@${deep}`,
+        ]);
+        expect(key(await store.readerPairsIn([space, `${space}.*`, space]))).toStrictEqual(
+          key([
+            { policyId: policy('p1'), namespace: space },
+            { policyId: policy('p2'), namespace: sub },
+            { policyId: policy('p4'), namespace: deep },
+          ]),
+        );
+        expect(key(await store.readerPairsIn([`${sub}.*`]))).toStrictEqual([`${policy('p4')}@${deep}`]);
+        expect(await store.readerPairsIn([])).toStrictEqual([]);
+        expect(
+          key(
+            await store.readerPairs([policy('p1'), policy('p2'), policy('p4'), policy('p5'), policy('p2')]),
+          ),
+        ).toStrictEqual(
+          key([
+            { policyId: policy('p1'), namespace: space },
+            { policyId: policy('p2'), namespace: sub },
+            { policyId: policy('p4'), namespace: deep },
+          ]),
+        );
+        expect(await store.readerPairs([])).toStrictEqual([]);
       });
 
       it('keeps secrets: random, per name, and the same after a reopen', async () => {

@@ -80,6 +80,7 @@ describe('PostgresStore specifics', () => {
       'egiz_meta',
       'journal',
       'policies',
+      'policy_imports',
       'policy_readers',
       'search_paths',
       'thing_fields',
@@ -182,6 +183,13 @@ describe('PostgresStore specifics', () => {
       await client.query(`INSERT INTO ${q}.things VALUES ('old.ns:a', 3, false, 't1', 't2', $1, NULL)`, [
         JSON.stringify({ thingId: 'old.ns:a', policyId: 'old.ns:p', attributes: { x: 7 } }),
       ]);
+      // Policies of a store made before the import index: the live one's imports are indexed on open.
+      await client.query(`INSERT INTO ${q}.policies VALUES ('old.ns:q', 1, false, 't1', 't1', $1, NULL)`, [
+        JSON.stringify({ imports: { 'old.ns:shared': { transitiveImports: ['old.ns:base'] } } }),
+      ]);
+      await client.query(`INSERT INTO ${q}.policies VALUES ('old.ns:gone', 2, true, 't1', 't1', $1, NULL)`, [
+        JSON.stringify({ imports: { 'old.ns:shared': {} } }),
+      ]);
     } finally {
       await client.end();
     }
@@ -218,6 +226,12 @@ describe('PostgresStore specifics', () => {
         }),
       );
       expect(rows.map((r) => r.id)).toStrictEqual(['old.ns:a']);
+      expect(await upgraded.policyImportLinks([{ imported: 'old.ns:shared', via: '' }])).toStrictEqual([
+        { importer: 'old.ns:q', imported: 'old.ns:shared', via: '' },
+      ]);
+      expect(
+        await upgraded.policyImportLinks([{ imported: 'old.ns:shared', via: 'old.ns:base' }]),
+      ).toHaveLength(1);
     } finally {
       await upgraded.close();
       await dropSchema(old);

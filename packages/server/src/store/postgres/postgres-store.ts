@@ -14,12 +14,16 @@ import type {
   JournalEntry,
   JournalQuery,
   Mutation,
+  PolicyImportLink,
+  ReaderPair,
   SearchQuery,
   SearchRow,
   Store,
 } from '../port.js';
 import { commitRounds, type IndexedMutation } from './commit-rounds.js';
 import { hasUnstorableText } from './jsonb-text.js';
+import { namespacePatternRanges } from '../search-index/index-columns.js';
+import { policyImportRows } from '../search-index/policy-imports.js';
 import { PostgresSearchIndex } from './search-index.js';
 import { SCHEMA_LOCK_KEY, postgresSchema } from './schema.js';
 import { statements, type Statements } from './statements.js';
@@ -81,13 +85,14 @@ function toEntry(row: JournalRow): JournalEntry {
   };
 }
 
-/** A round as the seven jsonb parameters of the commit statement (see statements.ts). */
+/** A round as the eight jsonb parameters of the commit statement (see statements.ts). */
 function roundParams(round: readonly IndexedMutation[], index: PostgresSearchIndex): string[] {
   const rows: unknown[] = [];
   const events: unknown[] = [];
   const fields: unknown[] = [];
   const readerPairs: unknown[] = [];
   const readers: unknown[] = [];
+  const imports: unknown[] = [];
   // Maps, not object literals: an id such as `__proto__` must become a key like any other.
   const positions: Record<EntityKind, Map<string, number>> = { thing: new Map(), policy: new Map() };
   round.forEach(({ mutation: { next, expectedRevision, events: journal, readers: pairs } }, p) => {
@@ -106,6 +111,7 @@ function roundParams(round: readonly IndexedMutation[], index: PostgresSearchInd
       ...(kind === 'thing' ? index.columns(next) : {}),
     });
     if (kind === 'thing') fields.push(...index.fieldParams(p, next));
+    else for (const [imported, via] of policyImportRows(next)) imports.push({ p, imported, via });
     for (const entry of pairs ?? []) {
       readerPairs.push({ p, policy_id: entry.policyId, namespace: entry.namespace });
       readers.push(...index.readerParams(p, entry));
@@ -130,6 +136,7 @@ function roundParams(round: readonly IndexedMutation[], index: PostgresSearchInd
     fields,
     readerPairs,
     readers,
+    imports,
   ].map((x) => JSON.stringify(x));
   if (params.some(hasUnstorableText)) {
     const bad = round.find(({ mutation }) => hasUnstorableText(JSON.stringify(mutation)));
@@ -224,6 +231,7 @@ export class PostgresStore implements Store {
       for (const ddl of postgresSchema(this.#prefix)) await client.query(ddl);
       // Under the same lock: one process rebuilds, the others find it done.
       await this.#index.rebuildIfOutdated(client);
+      await this.#index.fillImportsIfMissing(client);
       await client.query('COMMIT');
       client.release();
     } catch (e) {
@@ -371,9 +379,32 @@ export class PostgresStore implements Store {
     return this.#query<SearchRow>({ name, text: query.sql, values: [...query.params] });
   }
 
-  async readerNamespaces(policyId: string): Promise<string[]> {
-    const rows = await this.#query<{ namespace: string }>(this.#sql.readerNamespaces, [policyId]);
-    return rows.map((r) => r.namespace);
+  async readerPairs(policyIds: readonly string[]): Promise<ReaderPair[]> {
+    if (policyIds.length === 0) return [];
+    const rows = await this.#query<{ policy_id: string; namespace: string }>(this.#sql.readerPairs, [
+      [...new Set(policyIds)],
+    ]);
+    return rows.map((r) => ({ policyId: r.policy_id, namespace: r.namespace }));
+  }
+
+  async readerPairsIn(patterns: readonly string[]): Promise<ReaderPair[]> {
+    if (patterns.length === 0) return [];
+    const ranges = [...new Set(patterns)].map(namespacePatternRanges);
+    const rows = await this.#query<{ policy_id: string; namespace: string }>(this.#sql.readerPairsIn, [
+      ranges.map((r) => r.ids[0]),
+      ranges.map((r) => r.ids[1]),
+      ranges.map((r) => r.namespaces[0]),
+      ranges.map((r) => r.namespaces[1]),
+    ]);
+    return rows.map((r) => ({ policyId: r.policy_id, namespace: r.namespace }));
+  }
+
+  async policyImportLinks(keys: readonly Omit<PolicyImportLink, 'importer'>[]): Promise<PolicyImportLink[]> {
+    if (keys.length === 0) return [];
+    return this.#query<PolicyImportLink>(this.#sql.policyImportLinks, [
+      keys.map((k) => k.imported),
+      keys.map((k) => k.via),
+    ]);
   }
 
   async secret(name: string): Promise<Uint8Array> {

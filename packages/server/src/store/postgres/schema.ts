@@ -70,6 +70,14 @@ export function postgresSchema(prefix: string): readonly string[] {
     // Only the rows that make Things partly visible (search-sql.ts, as in the SQLite schema).
     `DROP INDEX IF EXISTS ${prefix}policy_readers_subject`,
     `CREATE INDEX IF NOT EXISTS policy_readers_partial ON ${prefix}policy_readers (subject, revokes) WHERE access = 1 OR revokes = 1`,
+    // The import index (store/search-index/policy-imports.ts, as in the SQLite schema).
+    `CREATE TABLE IF NOT EXISTS ${prefix}policy_imports (
+       imported text COLLATE "C" NOT NULL,
+       via text COLLATE "C" NOT NULL,
+       importer text COLLATE "C" NOT NULL,
+       PRIMARY KEY (imported, via, importer)
+     )`,
+    `CREATE INDEX IF NOT EXISTS policy_imports_importer ON ${prefix}policy_imports (importer)`,
     `CREATE TABLE IF NOT EXISTS ${prefix}egiz_meta (
        key text COLLATE "C" PRIMARY KEY,
        value text NOT NULL

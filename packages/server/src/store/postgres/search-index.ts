@@ -9,10 +9,13 @@ import { foldCase } from '../search-index/case-folding.js';
 import { FIELD_KIND, SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
 import { fieldRows, type FieldRow } from '../search-index/field-rows.js';
 import { readerRows, thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
+import { policyImportRows } from '../search-index/policy-imports.js';
 import { hasUnstorableText } from './jsonb-text.js';
 import type { Statements } from './statements.js';
 
 const VERSION_KEY = 'search_index_version';
+/** Set once the import index holds the rows of every stored Policy. */
+const IMPORTS_KEY = 'policy_imports_version';
 const REBUILD_CHUNK = 1000;
 
 interface FieldParam {
@@ -94,6 +97,46 @@ export class PostgresSearchIndex {
       this.#paths.clear();
       throw e;
     }
+  }
+
+  /**
+   * Runs inside the schema transaction: fills the import index from the stored Policies once, for
+   * stores made before it (a new store has no Policies and only records that it is done).
+   */
+  async fillImportsIfMissing(client: PoolClient): Promise<void> {
+    const { rows } = await client.query<{ value: string }>(this.#sql.getMeta, [IMPORTS_KEY]);
+    if (rows.length > 0) return;
+    const t = this.#prefix;
+    for (let after = ''; ;) {
+      const chunk = await client.query<{ id: string; value: EntityRecord['value'] }>(
+        `SELECT id, value FROM ${t}policies WHERE id > $1 AND NOT deleted ORDER BY id LIMIT $2`,
+        [after, REBUILD_CHUNK],
+      );
+      const links = chunk.rows.flatMap((row) =>
+        policyImportRows({
+          kind: 'policy',
+          id: row.id,
+          revision: 0,
+          deleted: false,
+          created: '',
+          modified: '',
+          value: row.value,
+        }).map(([imported, via]) => ({ imported, via, importer: row.id })),
+      );
+      if (links.length > 0)
+        await client.query(
+          `INSERT INTO ${t}policy_imports (imported, via, importer)
+           SELECT imported, via, importer FROM jsonb_to_recordset($1::jsonb) AS x(imported text, via text, importer text)
+           ON CONFLICT DO NOTHING`,
+          [JSON.stringify(links)],
+        );
+      if (chunk.rows.length < REBUILD_CHUNK) break;
+      after = chunk.rows[chunk.rows.length - 1]?.id ?? after;
+    }
+    await client.query(
+      `INSERT INTO ${t}egiz_meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING`,
+      [IMPORTS_KEY],
+    );
   }
 
   async #rebuild(client: PoolClient): Promise<void> {

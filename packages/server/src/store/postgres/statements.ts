@@ -17,7 +17,8 @@
  * Sending the full set instead of a diff keeps the index exact whatever was stored before (another
  * node may have written the Thing), at the price of a larger parameter. $6 names the (policy,
  * namespace) pairs whose reader rows are replaced and $7 holds their new rows, each applied only
- * when its mutation is (the last applied mutation of a round wins per pair).
+ * when its mutation is (the last applied mutation of a round wins per pair). $8 holds the rows of the
+ * import index of every Policy written (`[{p, imported, via}]`): an applied Policy keeps exactly those.
  */
 import type { EntityKind } from '../port.js';
 
@@ -83,17 +84,41 @@ function searchIndexWrites(prefix: string): string {
     JOIN rpairs r ON r.p = y.p AND r.policy_id = y.policy_id AND r.namespace = y.namespace
   ),
   rdel AS (
+    -- NOT IN over the (non-null) new rows is a hashed subplan: the planner takes a CTE for ~100 rows
+    -- and answered NOT EXISTS with a nested loop, quadratic when a policy change rewrites thousands of pairs.
     DELETE FROM ${readers} pr USING rpairs r
     WHERE pr.policy_id = r.policy_id AND pr.namespace = r.namespace
-      AND NOT EXISTS (
-        SELECT 1 FROM rnew n
-        WHERE n.policy_id = pr.policy_id AND n.namespace = pr.namespace AND n.subject = pr.subject)
+      AND (pr.policy_id, pr.namespace, pr.subject) NOT IN (SELECT policy_id, namespace, subject FROM rnew)
   ),
   rput AS (
     INSERT INTO ${readers} (policy_id, namespace, subject, access, revokes)
     SELECT policy_id, namespace, subject, access, revokes FROM rnew
     ON CONFLICT (policy_id, namespace, subject)
     DO UPDATE SET access = EXCLUDED.access, revokes = EXCLUDED.revokes
+  ),${importIndexWrites(prefix)}`;
+}
+
+/** The import index of the applied Policies: rows no longer declared go, new ones come (as for readers). */
+function importIndexWrites(prefix: string): string {
+  const imports = `${prefix}policy_imports`;
+  return `
+  done_policy AS MATERIALIZED (
+    SELECT m.p, m.id FROM m JOIN (SELECT p FROM ins_policy UNION ALL SELECT p FROM upd_policy) d ON d.p = m.p
+  ),
+  inew AS MATERIALIZED (
+    SELECT x.imported, x.via, d.id AS importer
+    FROM jsonb_to_recordset($8::jsonb) AS x(p int4, imported text, via text)
+    JOIN done_policy d ON d.p = x.p
+  ),
+  idel AS (
+    DELETE FROM ${imports} pi USING done_policy d
+    WHERE pi.importer = d.id
+      AND (pi.importer, pi.imported, pi.via) NOT IN (SELECT importer, imported, via FROM inew)
+  ),
+  iput AS (
+    INSERT INTO ${imports} (imported, via, importer)
+    SELECT imported, via, importer FROM inew
+    ON CONFLICT DO NOTHING
   ),`;
 }
 
@@ -104,7 +129,9 @@ export interface Statements {
   readonly count: Record<EntityKind, string>;
   readonly listIds: Record<EntityKind, string>;
   readonly journal: string;
-  readonly readerNamespaces: string;
+  readonly readerPairs: string;
+  readonly readerPairsIn: string;
+  readonly policyImportLinks: string;
   readonly internPaths: string;
   readonly pathIds: string;
   readonly putMeta: string;
@@ -145,8 +172,20 @@ SELECT p FROM done`,
     journal: `SELECT kind, id, revision, ts, type, payload FROM ${prefix}journal
       WHERE kind = $1 AND id = $2 AND revision >= $3 AND revision <= $4 AND ($5::text IS NULL OR ts <= $5::text)
       ORDER BY revision LIMIT $6`,
-    readerNamespaces: `SELECT namespace FROM ${prefix}things WHERE policy_id = $1 AND NOT deleted AND namespace IS NOT NULL
-      UNION SELECT namespace FROM ${prefix}policy_readers WHERE policy_id = $1 ORDER BY namespace`,
+    readerPairs: `SELECT policy_id, namespace FROM ${prefix}things
+        WHERE policy_id = ANY($1::text[]) AND NOT deleted AND namespace IS NOT NULL
+      UNION SELECT policy_id, namespace FROM ${prefix}policy_readers WHERE policy_id = ANY($1::text[])`,
+    // Things: a range of the id index per pattern. Reader rows have no index by namespace: this reads them all.
+    readerPairsIn: `SELECT t.policy_id, t.namespace
+        FROM unnest($1::text[], $2::text[]) AS r(lo, hi)
+        JOIN ${prefix}things t ON t.id >= r.lo AND t.id < r.hi
+        WHERE NOT t.deleted AND t.policy_id IS NOT NULL AND t.namespace IS NOT NULL
+      UNION SELECT pr.policy_id, pr.namespace
+        FROM ${prefix}policy_readers pr JOIN unnest($3::text[], $4::text[]) AS r(lo, hi)
+          ON pr.namespace >= r.lo AND pr.namespace < r.hi`,
+    policyImportLinks: `SELECT DISTINCT pi.importer, pi.imported, pi.via
+      FROM unnest($1::text[], $2::text[]) AS k(imported, via)
+      JOIN ${prefix}policy_imports pi ON pi.imported = k.imported AND pi.via = k.via`,
     internPaths: `INSERT INTO ${prefix}search_paths (path, wild)
       SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (path) DO NOTHING`,
     pathIds: `SELECT pid, path FROM ${prefix}search_paths WHERE path = ANY($1::text[])`,

@@ -39,3 +39,24 @@ export function readerRows(readers: PolicyReaders): ReaderRow[] {
   for (const s of readers.revoked ?? []) at(s).revokes = true;
   return [...rows].map(([subject, r]) => ({ subject, access: r.access, revokes: r.revokes }));
 }
+
+/**
+ * The half-open text ranges [from, to) of the Thing ids and of the namespaces that a namespace
+ * pattern covers: `acme` is the namespace itself (ids `acme:…`), `acme.*` everything below it (ids and
+ * namespaces `acme.…`). Namespaces hold no ':' and the stores compare text bytewise, so a range of the
+ * id index finds exactly the Things of the pattern.
+ */
+export function namespacePatternRanges(pattern: string): {
+  readonly ids: readonly [string, string];
+  readonly namespaces: readonly [string, string];
+} {
+  const below = pattern.endsWith('.*');
+  const prefix = below ? pattern.slice(0, -1) : `${pattern}:`;
+  const after = (text: string) =>
+    text.slice(0, -1) + String.fromCharCode(text.charCodeAt(text.length - 1) + 1);
+  // `acme` exactly: nothing sorts between `acme` and `acme` followed by U+0001 (PostgreSQL text holds no U+0000).
+  return {
+    ids: [prefix, after(prefix)],
+    namespaces: below ? [prefix, after(prefix)] : [pattern, `${pattern}\u0001`],
+  };
+}

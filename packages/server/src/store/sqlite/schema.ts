@@ -91,6 +91,15 @@ export const SQLITE_SCHEMA = [
   // rows by subject, which the probe had to walk through in full.
   `DROP INDEX IF EXISTS policy_readers_subject`,
   `CREATE INDEX IF NOT EXISTS policy_readers_partial ON policy_readers (subject, revokes) WHERE access = 1 OR revokes = 1`,
+  // The import index (store/search-index/policy-imports.ts), keyed for the way back: who imports a
+  // policy, and through which transitive import; the second index replaces a policy's rows.
+  `CREATE TABLE IF NOT EXISTS policy_imports (
+     imported TEXT NOT NULL,
+     via TEXT NOT NULL,
+     importer TEXT NOT NULL,
+     PRIMARY KEY (imported, via, importer)
+   ) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS policy_imports_importer ON policy_imports (importer)`,
   `CREATE TABLE IF NOT EXISTS egiz_meta (
      key TEXT PRIMARY KEY,
      value TEXT NOT NULL

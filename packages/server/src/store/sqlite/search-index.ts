@@ -1,17 +1,21 @@
 /**
  * @module The search index on the main connection of the SQLite store: search columns of a Thing,
- * reader namespaces, and rebuilding the whole index when its format version changed (or the store
- * predates it). Regular writes go through write plans (write-plan.ts), often in the writer thread.
+ * the reader pairs to recompute and the import index lookups, rebuilding the whole index when its
+ * format version changed (or the store predates it) and filling the import index once. Regular writes
+ * go through write plans (write-plan.ts), often in the writer thread.
  */
 import type Database from 'better-sqlite3';
-import type { EntityRecord } from '../port.js';
+import type { EntityRecord, PolicyImportLink, ReaderPair } from '../port.js';
 import { SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
 import { fieldChanges, fieldRows, type FieldRow, type FieldRows } from '../search-index/field-rows.js';
-import { thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
+import { namespacePatternRanges, thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
+import { policyImportRows } from '../search-index/policy-imports.js';
 import { createReaderSets } from './write-plan.js';
 
 const NO_ROWS: FieldRows = new Map();
 const VERSION_KEY = 'search_index_version';
+/** Set once the import index holds the rows of every stored Policy. */
+const IMPORTS_KEY = 'policy_imports_version';
 /** The shared format version plus the SQLite layout (reader sets and thingId order in `thing_fields`). */
 const SQLITE_INDEX_VERSION = `${SEARCH_INDEX_VERSION}+reader-sets`;
 
@@ -29,9 +33,21 @@ function prepare(db: Database.Database) {
     fieldInsert: db.prepare(
       'INSERT INTO thing_fields (pid, kind, val, id, tid, rs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
-    readerNamespaces: db.prepare<[string, string], { namespace: string }>(
-      `SELECT namespace FROM things WHERE policy_id = ? AND deleted = 0 AND namespace IS NOT NULL
-       UNION SELECT namespace FROM policy_readers WHERE policy_id = ? ORDER BY namespace`,
+    // Lists as JSON arrays (json_each): one statement per batch, an index seek per element.
+    readerPairs: db.prepare<[string, string], { policy_id: string; namespace: string }>(
+      `SELECT t.policy_id, t.namespace FROM json_each(?) k JOIN things t ON t.policy_id = k.value
+         WHERE t.deleted = 0 AND t.namespace IS NOT NULL
+       UNION SELECT r.policy_id, r.namespace FROM json_each(?) k JOIN policy_readers r ON r.policy_id = k.value`,
+    ),
+    // Things: a range of the id index. Reader rows have no index by namespace: this reads them all.
+    readerPairsIn: db.prepare<[string, string, string, string], { policy_id: string; namespace: string }>(
+      `SELECT policy_id, namespace FROM things
+         WHERE id >= ? AND id < ? AND deleted = 0 AND policy_id IS NOT NULL AND namespace IS NOT NULL
+       UNION SELECT policy_id, namespace FROM policy_readers WHERE namespace >= ? AND namespace < ?`,
+    ),
+    importLinks: db.prepare<[string], PolicyImportLink>(
+      `SELECT DISTINCT pi.importer, pi.imported, pi.via FROM json_each(?) k
+         JOIN policy_imports pi ON pi.imported = k.value ->> 0 AND pi.via = k.value ->> 1`,
     ),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM egiz_meta WHERE key = ?'),
     setMeta: db.prepare(
@@ -64,8 +80,59 @@ export class SqliteSearchIndex {
       this.#st.fieldInsert.run(this.#pid(row), row.kind, sqlValue(row.value), thing.id, tid, rs);
   }
 
-  readerNamespaces(policyId: string): string[] {
-    return this.#st.readerNamespaces.all(policyId, policyId).map((r) => r.namespace);
+  readerPairs(policyIds: readonly string[]): ReaderPair[] {
+    if (policyIds.length === 0) return [];
+    const ids = JSON.stringify([...new Set(policyIds)]);
+    return this.#st.readerPairs.all(ids, ids).map((r) => ({ policyId: r.policy_id, namespace: r.namespace }));
+  }
+
+  readerPairsIn(patterns: readonly string[]): ReaderPair[] {
+    const out = new Map<string, ReaderPair>();
+    for (const pattern of new Set(patterns)) {
+      const { ids, namespaces } = namespacePatternRanges(pattern);
+      for (const row of this.#st.readerPairsIn.all(ids[0], ids[1], namespaces[0], namespaces[1]))
+        out.set(`${row.policy_id}\u0000${row.namespace}`, {
+          policyId: row.policy_id,
+          namespace: row.namespace,
+        });
+    }
+    return [...out.values()];
+  }
+
+  policyImportLinks(keys: readonly Omit<PolicyImportLink, 'importer'>[]): PolicyImportLink[] {
+    if (keys.length === 0) return [];
+    return this.#st.importLinks.all(JSON.stringify(keys.map((k) => [k.imported, k.via])));
+  }
+
+  /**
+   * Fills the import index from the stored Policies once, for stores made before it (a new store has
+   * no Policies and only records that it is done).
+   */
+  fillImportsIfMissing(): void {
+    if (this.#st.getMeta.get(IMPORTS_KEY) !== undefined) return;
+    this.#db
+      .transaction(() => {
+        const insert = this.#db.prepare(
+          'INSERT INTO policy_imports (imported, via, importer) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        );
+        const policies = this.#db
+          .prepare<[], { id: string; value: string }>('SELECT id, value FROM policies WHERE deleted = 0')
+          .all();
+        for (const row of policies) {
+          const record: EntityRecord = {
+            kind: 'policy',
+            id: row.id,
+            revision: 0,
+            deleted: false,
+            created: '',
+            modified: '',
+            value: JSON.parse(row.value) as EntityRecord['value'],
+          };
+          for (const [imported, via] of policyImportRows(record)) insert.run(imported, via, row.id);
+        }
+        this.#st.setMeta.run(IMPORTS_KEY, '1');
+      })
+      .immediate();
   }
 
   committed(): void {

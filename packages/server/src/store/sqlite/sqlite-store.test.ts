@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { parseRql } from '@egiz/core';
+import { parseRql, type JsonObject } from '@egiz/core';
 import { searchDialect } from '../../search/sql/dialects.js';
 import { pageQuery } from '../../search/sql/search-sql.js';
 import { withTieBreaker } from '../../search/sql/sort-keys.js';
@@ -157,6 +157,43 @@ describe('SqliteStore search index upgrades', () => {
         expect(fast.sql).toContain('FROM thing_fields f');
         expect((await store.search(fast)).map((r) => r.id)).toStrictEqual(['f.ns:a']);
         expect(await found(store, 'eq(attributes/x,2)')).toStrictEqual(['f.ns:a']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  it('fills the import index from the stored Policies of a store made before it', async () => {
+    await withFile(async (path) => {
+      const store = new SqliteStore({ path });
+      await store.open();
+      const policy = (id: string, imports: JsonObject, deleted = false) => ({
+        next: {
+          kind: 'policy' as const,
+          id,
+          revision: 1,
+          deleted,
+          created: 't',
+          modified: 't',
+          value: { imports },
+        },
+        expectedRevision: 0,
+        events: [],
+      });
+      await store.commit([
+        policy('i.ns:q', { 'i.ns:p': { transitiveImports: ['i.ns:r'] } }),
+        policy('i.ns:gone', { 'i.ns:p': {} }, true),
+      ]);
+      await store.close();
+      const old = new Database(path);
+      old.exec(`DROP TABLE policy_imports; DELETE FROM egiz_meta WHERE key = 'policy_imports_version'`);
+      old.close();
+      await store.open();
+      try {
+        expect(await store.policyImportLinks([{ imported: 'i.ns:p', via: '' }])).toStrictEqual([
+          { importer: 'i.ns:q', imported: 'i.ns:p', via: '' },
+        ]);
+        expect(await store.policyImportLinks([{ imported: 'i.ns:p', via: 'i.ns:r' }])).toHaveLength(1);
       } finally {
         await store.close();
       }

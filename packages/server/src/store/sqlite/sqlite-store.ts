@@ -12,6 +12,8 @@ import type {
   JournalEntry,
   JournalQuery,
   Mutation,
+  PolicyImportLink,
+  ReaderPair,
   SearchQuery,
   SearchRow,
   Store,
@@ -21,6 +23,7 @@ import { jsonText, type JsonObject, type JsonValue } from '@egiz/core';
 import { fieldRowChanges, type FieldRow } from '../search-index/field-rows.js';
 import { wildcardPath } from '../search-index/field-kinds.js';
 import { readerRows } from '../search-index/index-columns.js';
+import { policyImportRows } from '../search-index/policy-imports.js';
 import { SqliteSearchIndex } from './search-index.js';
 import { SqliteWriterThread } from './sqlite-writer.js';
 import { createPlanExecutor, type PlanExecutor, type PlanFieldRow, type WritePlan } from './write-plan.js';
@@ -198,6 +201,7 @@ export class SqliteStore implements Store {
         this.#st = prepare(db);
         this.#index = new SqliteSearchIndex(db);
         this.#index.rebuildIfOutdated();
+        this.#index.fillImportsIfMissing();
       } catch (e) {
         db.close();
         throw e;
@@ -343,6 +347,7 @@ export class SqliteStore implements Store {
           namespace: readers.namespace,
           rows: readerRows(readers).map((row) => [row.subject, row.access, row.revokes ? 1 : 0] as const),
         })),
+        imports: thing ? [] : policyImportRows(r),
       };
     });
   }
@@ -390,8 +395,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  readerNamespaces(policyId: string): Promise<string[]> {
-    return settle(() => this.#searchIndex.readerNamespaces(policyId));
+  readerPairs(policyIds: readonly string[]): Promise<ReaderPair[]> {
+    return settle(() => this.#searchIndex.readerPairs(policyIds));
+  }
+
+  readerPairsIn(patterns: readonly string[]): Promise<ReaderPair[]> {
+    return settle(() => this.#searchIndex.readerPairsIn(patterns));
+  }
+
+  policyImportLinks(keys: readonly Omit<PolicyImportLink, 'importer'>[]): Promise<PolicyImportLink[]> {
+    return settle(() => this.#searchIndex.policyImportLinks(keys));
   }
 
   secret(name: string): Promise<Uint8Array> {

@@ -47,6 +47,8 @@ export interface WritePlan {
   readonly removed: readonly PlanFieldRow[];
   readonly added: readonly PlanFieldRow[];
   readonly readers: readonly PlanReaders[];
+  /** A Policy's rows of the import index, which replace its stored ones (none for Things). */
+  readonly imports: readonly (readonly [imported: string, via: string])[];
 }
 
 /** Applies a batch in one transaction; returns the positions of plans refused by their revision check. */
@@ -156,6 +158,10 @@ export function createPlanExecutor(db: BetterSqlite3.Database): PlanExecutor {
   const readersInsert = db.prepare(
     'INSERT INTO policy_readers (policy_id, namespace, subject, access, revokes) VALUES (?, ?, ?, ?, ?)',
   );
+  const importsDelete = db.prepare('DELETE FROM policy_imports WHERE importer = ?');
+  const importsInsert = db.prepare(
+    'INSERT INTO policy_imports (imported, via, importer) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  );
 
   // Path ids known to be committed (paths are never deleted); those of the running transaction
   // are trusted only once it commits.
@@ -193,6 +199,10 @@ export function createPlanExecutor(db: BetterSqlite3.Database): PlanExecutor {
         continue;
       }
       for (const j of p.journal) appendJournal.run(j[0], j[1], j[2], j[3], j[4], j[5]);
+      if (!p.thing) {
+        importsDelete.run(p.id);
+        for (const [imported, via] of p.imports) importsInsert.run(imported, via, p.id);
+      }
       for (const f of p.removed) fieldDelete.run(pid(f[0], f[1]), f[2], sqlValue(f[3]), p.id);
       for (const f of p.added)
         fieldInsert.run(pid(f[0], f[1]), f[2], sqlValue(f[3]), p.id, applied.tid, applied.rs);

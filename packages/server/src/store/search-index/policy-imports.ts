@@ -1,0 +1,26 @@
+/**
+ * @module The import index of a Policy (`policy_imports`): which policies it imports and which ids
+ * each import names in `transitiveImports`. The stores derive the rows from every Policy they write,
+ * in the same transaction, so that the search can find the policies a change reaches through imports
+ * without reading every policy (search/policy-dependents.ts).
+ */
+import type { EntityRecord } from '../port.js';
+
+/** `[imported, via]` rows of a Policy: via '' for each import, plus one row per transitive import it names. */
+export function policyImportRows(record: EntityRecord): [imported: string, via: string][] {
+  if (record.kind !== 'policy' || record.deleted) return [];
+  const imports = record.value.imports;
+  if (imports === null || typeof imports !== 'object' || Array.isArray(imports)) return [];
+  const rows = new Map<string, [string, string]>();
+  for (const [imported, declaration] of Object.entries(imports)) {
+    rows.set(JSON.stringify([imported, '']), [imported, '']);
+    const transitive =
+      declaration !== null && typeof declaration === 'object' && !Array.isArray(declaration)
+        ? declaration.transitiveImports
+        : undefined;
+    if (!Array.isArray(transitive)) continue;
+    for (const via of transitive)
+      if (typeof via === 'string' && via !== '') rows.set(JSON.stringify([imported, via]), [imported, via]);
+  }
+  return [...rows.values()];
+}
