@@ -22,7 +22,8 @@ describe('CorkedWrites', () => {
   it('corks a socket once per turn and writes every corked socket on the next turn', async () => {
     const log: string[] = [];
     const writes = new CorkedWrites();
-    const [a, b] = ['a', 'b'].map((n) => socket(n, log)) as [Corkable, Corkable];
+    const a = socket('a', log);
+    const b = socket('b', log);
     writes.cork(a);
     writes.cork(b);
     writes.cork(a); // a second frame of the turn: still one cork
