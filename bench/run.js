@@ -43,6 +43,8 @@ const HELP = `Usage: npm run bench -- [options]
   --keep               keep the temporary stores
   --env EGIZ_X=value   extra configuration of every Egiz started (repeatable), for experiments
                        such as --env EGIZ_SQLITE_SYNCHRONOUS=NORMAL
+  --node-arg <flag>    extra Node.js/V8 flag of every Egiz started (repeatable), for experiments
+                       such as --node-arg=--max-semi-space-size=4
   --wait-quiet <s>     on a shared machine: before each scenario, wait (up to s seconds) until
                        other processes use less than 20 % of a core
   --verbose            echo the servers' output
@@ -64,6 +66,7 @@ function options() {
       keep: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       env: { type: 'string', multiple: true, default: [] },
+      'node-arg': { type: 'string', multiple: true, default: [] },
       'wait-quiet': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -100,11 +103,18 @@ function options() {
     warmupS: values.warmup === undefined ? undefined : Number(values.warmup),
     connections: num(values.connections, 'connections') ?? 64,
     client: values.client,
-    out: values.out ?? (only || values.env.length ? 'partial' : values.quick ? 'quick' : 'latest'),
+    out:
+      values.out ??
+      (only || values.env.length || values['node-arg'].length
+        ? 'partial'
+        : values.quick
+          ? 'quick'
+          : 'latest'),
     dataRoot: values['data-root'] ?? os.tmpdir(),
     keep: values.keep,
     verbose: values.verbose,
     egizEnv,
+    egizNodeArgs: values['node-arg'],
     waitQuietS: values['wait-quiet'] === undefined ? undefined : Number(values['wait-quiet']),
     runId: new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, ''),
     profileDir: join(RESULTS_DIR, 'profiles'),
@@ -235,6 +245,7 @@ async function main() {
       sizes,
       profile: opts.profile,
       egizEnv: opts.egizEnv,
+      egizNodeArgs: opts.egizNodeArgs,
     },
     scenarios: results,
     errors: stopErrors,

@@ -76,7 +76,7 @@ export class BenchContext {
    * @param {{ dataDir?: string, port?: number, env?: Record<string, string>, profile?: boolean, label?: string }} o
    */
   async startEgiz(o = {}) {
-    const nodeArgs = [];
+    const nodeArgs = [...(this.opts.egizNodeArgs ?? [])];
     let profile;
     if (this.opts.profile && o.profile !== false) {
       this.profileCount += 1;
