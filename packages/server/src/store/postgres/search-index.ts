@@ -9,7 +9,7 @@ import { foldCase } from '../search-index/case-folding.js';
 import { FIELD_KIND, SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
 import { fieldRows, type FieldRow } from '../search-index/field-rows.js';
 import { readerRows, thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
-import { policyImportRows } from '../search-index/policy-imports.js';
+import { importRowsOf } from '../search-index/policy-imports.js';
 import { hasUnstorableText } from './jsonb-text.js';
 import type { Statements } from './statements.js';
 
@@ -113,15 +113,7 @@ export class PostgresSearchIndex {
         [after, REBUILD_CHUNK],
       );
       const links = chunk.rows.flatMap((row) =>
-        policyImportRows({
-          kind: 'policy',
-          id: row.id,
-          revision: 0,
-          deleted: false,
-          created: '',
-          modified: '',
-          value: row.value,
-        }).map(([imported, via]) => ({ imported, via, importer: row.id })),
+        importRowsOf(row.value).map(([imported, via]) => ({ imported, via, importer: row.id })),
       );
       if (links.length > 0)
         await client.query(

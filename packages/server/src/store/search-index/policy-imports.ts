@@ -8,8 +8,12 @@ import type { EntityRecord } from '../port.js';
 
 /** `[imported, via]` rows of a Policy: via '' for each import, plus one row per transitive import it names. */
 export function policyImportRows(record: EntityRecord): [imported: string, via: string][] {
-  if (record.kind !== 'policy' || record.deleted) return [];
-  const imports = record.value.imports;
+  return record.kind !== 'policy' || record.deleted ? [] : importRowsOf(record.value);
+}
+
+/** The import index rows of a live Policy's JSON (what policyImportRows gives for its record). */
+export function importRowsOf(policy: EntityRecord['value']): [imported: string, via: string][] {
+  const imports = policy.imports;
   if (imports === null || typeof imports !== 'object' || Array.isArray(imports)) return [];
   const rows = new Map<string, [string, string]>();
   for (const [imported, declaration] of Object.entries(imports)) {

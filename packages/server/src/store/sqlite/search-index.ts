@@ -9,7 +9,7 @@ import type { EntityRecord, PolicyImportLink, ReaderPair } from '../port.js';
 import { SEARCH_INDEX_VERSION, wildcardPath } from '../search-index/field-kinds.js';
 import { fieldChanges, fieldRows, type FieldRow, type FieldRows } from '../search-index/field-rows.js';
 import { namespacePatternRanges, thingNamespace, thingPolicyId } from '../search-index/index-columns.js';
-import { policyImportRows } from '../search-index/policy-imports.js';
+import { importRowsOf } from '../search-index/policy-imports.js';
 import { createReaderSets } from './write-plan.js';
 
 const NO_ROWS: FieldRows = new Map();
@@ -118,18 +118,9 @@ export class SqliteSearchIndex {
         const policies = this.#db
           .prepare<[], { id: string; value: string }>('SELECT id, value FROM policies WHERE deleted = 0')
           .all();
-        for (const row of policies) {
-          const record: EntityRecord = {
-            kind: 'policy',
-            id: row.id,
-            revision: 0,
-            deleted: false,
-            created: '',
-            modified: '',
-            value: JSON.parse(row.value) as EntityRecord['value'],
-          };
-          for (const [imported, via] of policyImportRows(record)) insert.run(imported, via, row.id);
-        }
+        for (const row of policies)
+          for (const [imported, via] of importRowsOf(JSON.parse(row.value) as EntityRecord['value']))
+            insert.run(imported, via, row.id);
         this.#st.setMeta.run(IMPORTS_KEY, '1');
       })
       .immediate();
