@@ -43,10 +43,11 @@ function sink(id: string, subjects: string[], filter?: string): EventSink & { go
   };
 }
 
-/** A started fan-out of `bus` over the test policy, reporting each delivered event. */
+/** A started fan-out of `bus` over the test policy, reporting each delivered event (and each drain). */
 function startFanout(
   bus: MemoryBus,
   onDelivered: (deliveries: number, timing: DeliveryTiming | undefined) => void,
+  onDrained?: () => void,
 ): EventFanout {
   const enforcer = compileEnforcer(policy);
   const fanout = new EventFanout({
@@ -57,6 +58,7 @@ function startFanout(
       throw e;
     },
     onDelivered: (_e, deliveries, timing) => onDelivered(deliveries, timing),
+    ...(onDrained ? { onDrained } : {}),
   });
   fanout.start();
   return fanout;
@@ -133,17 +135,11 @@ describe('EventFanout', () => {
   it('reports drained once every event of a published batch was handed to its subscribers', async () => {
     const bus = new MemoryBus();
     const log: string[] = [];
-    const enforcer = compileEnforcer(policy);
-    const fanout = new EventFanout({
+    const fanout = startFanout(
       bus,
-      enforcer: () => Promise.resolve(enforcer),
-      loadThing: () => Promise.resolve(undefined),
-      onError: (e) => {
-        throw e;
-      },
-      onDrained: () => log.push('drained'),
-    });
-    fanout.start();
+      () => undefined,
+      () => log.push('drained'),
+    );
     fanout.add({ ...sink('d1', ['s:full']), deliver: (d) => log.push(`rev ${d.event.revision}`) });
     bus.publish(
       [2, 3, 4].map((revision) => ({ kind: 'thing', event: { ...event, revision }, policyId: 'fan.t:p' })),
