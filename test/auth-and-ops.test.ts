@@ -112,4 +112,40 @@ describe('configuration', () => {
     expect(() => loadConfig({ EGIZ_USERS: 'nopassword' })).toThrow(ConfigError);
     expect(() => loadConfig({ EGIZ_DEFAULT_NAMESPACE: '1bad' })).toThrow(ConfigError);
   });
+
+  it('takes the event bus from EGIZ_BUS and EGIZ_NATS_*, refusing what a broker could not use', () => {
+    expect(loadConfig({}).bus).toEqual({ kind: 'memory' });
+    expect(loadConfig({ EGIZ_BUS: 'nats' }).bus).toEqual({
+      kind: 'nats',
+      url: 'nats://127.0.0.1:4222',
+      subject: 'egiz.events',
+    });
+    expect(
+      loadConfig({
+        EGIZ_BUS: 'nats',
+        EGIZ_NATS_URL: 'nats://10.0.0.5:4222,nats://10.0.0.6:4222',
+        EGIZ_NATS_SUBJECT: 'plant-7.twins',
+        EGIZ_NATS_USER: 'egiz',
+        EGIZ_NATS_PASSWORD: 's3cret',
+      }).bus,
+    ).toEqual({
+      kind: 'nats',
+      url: 'nats://10.0.0.5:4222,nats://10.0.0.6:4222',
+      subject: 'plant-7.twins',
+      user: 'egiz',
+      password: 's3cret',
+    });
+    expect(() => loadConfig({ EGIZ_BUS: 'kafka' })).toThrow(/EGIZ_BUS must be memory or nats/);
+    expect(() => loadConfig({ EGIZ_BUS: 'nats', EGIZ_NATS_URL: 'http://127.0.0.1:4222' })).toThrow(
+      /EGIZ_NATS_URL/,
+    );
+    expect(() => loadConfig({ EGIZ_BUS: 'nats', EGIZ_NATS_URL: 'nats://u:p@127.0.0.1:4222' })).toThrow(
+      /credentials go in EGIZ_NATS_USER/,
+    );
+    for (const subject of ['egiz.>', 'egiz.*', 'egiz..events', 'egiz events', '.egiz'])
+      expect(() => loadConfig({ EGIZ_BUS: 'nats', EGIZ_NATS_SUBJECT: subject }), subject).toThrow(
+        /EGIZ_NATS_SUBJECT/,
+      );
+    expect(() => loadConfig({ EGIZ_BUS: 'nats', EGIZ_NATS_USER: 'egiz' })).toThrow(/together/);
+  });
 });

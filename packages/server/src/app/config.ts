@@ -37,9 +37,22 @@ export interface EgizConfig {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Seed the example world on start (idempotent). */
   readonly seedExamples: boolean;
+  /** The event bus: in process, or NATS shared by the nodes of one deployment. */
+  readonly bus: BusConfig;
   /** WebSocket / SSE limits and trusted JWT issuers (see egress/realtime-config.ts). */
   readonly realtime: RealtimeConfig;
 }
+
+export type BusConfig =
+  | { readonly kind: 'memory' }
+  | {
+      readonly kind: 'nats';
+      readonly url: string;
+      readonly subject: string;
+      readonly user?: string;
+      readonly password?: string;
+      readonly token?: string;
+    };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -104,6 +117,40 @@ export function parseNamespaceRoots(text: string | undefined): EgizConfig['names
     });
 }
 
+const NATS_SUBJECT = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+/** EGIZ_BUS (memory | nats) and the EGIZ_NATS_* settings. */
+export function parseBusConfig(env: Record<string, string | undefined>): BusConfig {
+  const kind = env.EGIZ_BUS === undefined || env.EGIZ_BUS === '' ? 'memory' : env.EGIZ_BUS;
+  if (kind === 'memory') return { kind };
+  if (kind !== 'nats') throw new ConfigError(`EGIZ_BUS must be memory or nats, got '${kind}'`);
+  const url = env.EGIZ_NATS_URL || 'nats://127.0.0.1:4222';
+  for (const server of url.split(',')) {
+    if (!/^(?:nats|tls):\/\/[^\s/@]+(?::\d+)?\/?$/.test(server.trim()))
+      throw new ConfigError(
+        `EGIZ_NATS_URL must be nats://host:port (comma-separated for several; credentials go in EGIZ_NATS_USER / EGIZ_NATS_PASSWORD or EGIZ_NATS_TOKEN), got '${server.trim()}'`,
+      );
+  }
+  const subject = env.EGIZ_NATS_SUBJECT || 'egiz.events';
+  if (!NATS_SUBJECT.test(subject))
+    throw new ConfigError(
+      `EGIZ_NATS_SUBJECT must be dot-separated tokens of letters, digits, '_' and '-', got '${subject}'`,
+    );
+  const user = env.EGIZ_NATS_USER || undefined;
+  const password = env.EGIZ_NATS_PASSWORD || undefined;
+  const token = env.EGIZ_NATS_TOKEN || undefined;
+  if ((user === undefined) !== (password === undefined))
+    throw new ConfigError('EGIZ_NATS_USER and EGIZ_NATS_PASSWORD are set together or not at all');
+  return {
+    kind,
+    url,
+    subject,
+    ...(user !== undefined ? { user } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(token !== undefined ? { token } : {}),
+  };
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): EgizConfig {
   const production = env.NODE_ENV === 'production';
   const usersText = env.EGIZ_USERS;
@@ -138,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheSize: int(env, 'EGIZ_CACHE_SIZE', 100_000, 1, 10_000_000),
     sqliteSynchronous: sync,
     seedExamples: env.EGIZ_SEED_EXAMPLES === 'true',
+    bus: parseBusConfig(env),
     realtime: loadRealtimeConfig(env, (message) => {
       throw new ConfigError(message);
     }),

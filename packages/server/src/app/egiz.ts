@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { Authenticator } from '../auth/authenticate.js';
 import { JwtVerifier } from '../auth/jwt/jwt-verifier.js';
 import { MemoryBus } from '../bus/memory/memory-bus.js';
+import { NatsBus } from '../bus/nats/nats-bus.js';
 import type { EventBus } from '../bus/port.js';
 import { GroupCommitter } from '../dispatch/group-committer.js';
 import { PermissionChecks } from '../dispatch/permission-checks.js';
@@ -70,8 +71,16 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
   if (config.store === undefined || config.store.startsWith('sqlite:'))
     mkdirSync(config.dataDir, { recursive: true });
   const store = createStore(config.store, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
-  const bus: EventBus = new MemoryBus();
   const metrics = new Metrics({ countThings: () => store.count('thing') });
+  const bus: EventBus =
+    config.bus.kind === 'nats'
+      ? new NatsBus({
+          ...config.bus,
+          name: `egiz ${config.host}:${config.port} pid ${process.pid}`,
+          logger,
+          onDropped: (reason) => metrics.busDropped.inc({ reason }),
+        })
+      : new MemoryBus();
   // As many Policies as Things are kept: by default every Thing has a Policy of its own.
   const policies = new PolicyRepository(store, config.cacheSize);
   const enforcers = new PolicyEnforcers(policies, {
@@ -116,6 +125,14 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     clock,
     config: { maxThingBytes: config.maxThingBytes, cacheSize: config.cacheSize },
   });
+
+  if (config.bus.kind !== 'memory')
+    // Another node committed: a cached copy older than its revision is forgotten, so the next
+    // request of this node reads the store (before the fan-out sees the event: it subscribes later).
+    bus.subscribe((m) => {
+      if (m.kind === 'thing') things.forgetOlder(m.event.thingId, m.event.revision);
+      else policies.forgetOlder(m.event.policyId, m.event.revision);
+    });
 
   let state: 'created' | 'starting' | 'running' | 'draining' | 'stopped' = 'created';
   const health = {
@@ -210,6 +227,12 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
       // Keys of the configured JWT issuers are imported now, so a bad one stops the start.
       if (jwt.enabled) await jwt.load();
       await store.open();
+      try {
+        await bus.open?.();
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
       if (config.seedExamples) {
         const owner = `nginx:${config.users[0]?.username ?? 'ditto'}`;
         const result = await seedExamples(

@@ -36,6 +36,8 @@ export type BusMessage =
 export type BusListener = (message: BusMessage) => void;
 
 export interface EventBus {
+  /** Connects to the broker, when the adapter has one (called once, before the first publish). */
+  open?(): Promise<void>;
   /** Publishes committed events; must be called only after the commit is durable. */
   publish(messages: readonly BusMessage[]): void;
   /** Returns an unsubscribe function. */

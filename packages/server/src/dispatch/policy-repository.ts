@@ -77,4 +77,10 @@ export class PolicyRepository {
   evict(id: string): void {
     this.#cache.delete(id);
   }
+
+  /** Forgets the cached Policy if it is older than `revision` (another node committed that revision). */
+  forgetOlder(id: string, revision: number): void {
+    const hit = this.#cache.get(id);
+    if (hit && hit.revision < revision) this.#cache.delete(id);
+  }
 }

@@ -296,6 +296,12 @@ export class ThingService {
     this.#cache.delete(thingId);
   }
 
+  /** Forgets the cached Thing if it is older than `revision` (another node committed that revision). */
+  forgetOlder(thingId: string, revision: number): void {
+    const hit = this.#cache.get(thingId);
+    if (hit && hit.revision < revision) this.#cache.delete(thingId);
+  }
+
   /** Waits until queued writes are done (graceful shutdown). */
   drain(): Promise<void> {
     return this.#queue.drain();

@@ -38,6 +38,8 @@ export class Metrics {
   readonly realtimeSessions: Gauge<'edge'>;
   readonly realtimeFramesOut: Counter<'edge' | 'kind'>;
   readonly realtimeOverflows: Counter<'edge'>;
+  /** Bus messages between nodes that were dropped (late revision, malformed, too large to publish). */
+  readonly busDropped: Counter<'reason'>;
   readonly realtimeQueued: Gauge<'edge'>;
   /** Per edge, a function counting the frames waiting in its consumers' queues (read on scrape). */
   readonly realtimeQueueSources = new Map<string, () => number>();
@@ -107,6 +109,12 @@ export class Metrics {
       name: 'egiz_realtime_overflows_total',
       help: 'Consumers whose bounded outbound queue overflowed (told and disconnected, never silently dropped)',
       labelNames: ['edge'],
+      registers,
+    });
+    this.busDropped = new Counter({
+      name: 'egiz_bus_messages_dropped_total',
+      help: 'Event bus messages between nodes that were dropped: late (an older revision than one already delivered), malformed, or unpublishable (e.g. larger than the broker accepts)',
+      labelNames: ['reason'],
       registers,
     });
     const queueSources = this.realtimeQueueSources;

@@ -1,0 +1,128 @@
+/**
+ * @module The NATS event bus against the real broker on 127.0.0.1:4222 (started by .ci/run): the
+ * bus contract with publisher and subscriber on two connections (two "nodes"), then what only a
+ * broker bus has to do — leave the local clock reading behind, keep revision order when two nodes
+ * publish one twin's revisions out of order, drop what is not a bus message, fail clearly when the
+ * broker cannot be reached.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ThingEvent } from '@egiz/core';
+import { runBusContract } from '../bus-contract.testkit.js';
+import type { BusMessage } from '../port.js';
+import { NatsBus, type DropReason } from './nats-bus.js';
+
+const URL = process.env.EGIZ_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const subject = () => `egiz.test.${randomBytes(6).toString('hex')}`;
+
+runBusContract('nats', async () => {
+  const s = subject();
+  const publisher = new NatsBus({ url: URL, subject: s });
+  const subscriber = new NatsBus({ url: URL, subject: s });
+  await Promise.all([publisher.open(), subscriber.open()]);
+  return { publisher, subscriber };
+});
+
+function thing(thingId: string, revision: number, committedAt?: number): BusMessage {
+  const event: ThingEvent = {
+    type: 'things.events:attributeModified',
+    action: 'modified',
+    thingId,
+    path: '/attributes/n',
+    value: revision,
+    revision,
+    timestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, revision)).toISOString(),
+  };
+  return { kind: 'thing', event, policyId: thingId, ...(committedAt !== undefined ? { committedAt } : {}) };
+}
+
+async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('NatsBus', () => {
+  const opened: NatsBus[] = [];
+  const node = async (s: string, extra: { onDropped?: (r: DropReason) => void; holdMs?: number } = {}) => {
+    const bus = new NatsBus({ url: URL, subject: s, ...extra });
+    await bus.open();
+    opened.push(bus);
+    return bus;
+  };
+  afterEach(async () => {
+    for (const bus of opened.splice(0)) await bus.close();
+  });
+
+  it('gives local subscribers the commit time and other nodes the message without it', async () => {
+    const s = subject();
+    const a = await node(s);
+    const b = await node(s);
+    const local: BusMessage[] = [];
+    const remote: BusMessage[] = [];
+    a.subscribe((m) => local.push(m));
+    b.subscribe((m) => remote.push(m));
+    const sent = thing('org.egiz:clock', 1, 1234.5);
+    a.publish([sent]);
+    expect(local).toEqual([sent]); // synchronously, before any broker round trip
+    await until(() => remote.length === 1, 'the remote copy');
+    const { committedAt: _dropped, ...withoutClock } = sent as Extract<BusMessage, { kind: 'thing' }>;
+    expect(remote).toEqual([withoutClock]);
+    // No echo: the publishing node did not get its own message a second time from the broker.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(local).toHaveLength(1);
+  });
+
+  it('keeps revision order when two nodes publish one twin out of order', async () => {
+    const s = subject();
+    const a = await node(s);
+    const b = await node(s);
+    const c = await node(s);
+    const seen: number[] = [];
+    c.subscribe((m) => {
+      if (m.kind === 'thing' && m.event.thingId === 'org.egiz:shared') seen.push(m.event.revision);
+    });
+    a.publish([thing('org.egiz:shared', 1)]);
+    await until(() => seen.length === 1, 'revision 1');
+    // Node b commits revision 3 after node a committed 2, but b's message reaches the broker first.
+    b.publish([thing('org.egiz:shared', 3)]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(seen).toEqual([1]); // 3 waits for 2
+    a.publish([thing('org.egiz:shared', 2)]);
+    await until(() => seen.length === 3, 'revisions 2 and 3');
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('drops what is not a bus message, counts it, and keeps delivering', async () => {
+    const s = subject();
+    const drops: DropReason[] = [];
+    const b = await node(s, { onDropped: (r) => drops.push(r) });
+    const a = await node(s);
+    const got: BusMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    const raw = await connect({ servers: URL });
+    try {
+      raw.publish(`${s}.things.org`, 'not json');
+      raw.publish(`${s}.things.org`, JSON.stringify({ kind: 'thing', event: { thingId: 'x' } }));
+      raw.publish(
+        `${s}.things.org`,
+        JSON.stringify({ ...thing('org.egiz:clock', 1), committedAt: 5 }), // a clock reading never travels
+      );
+      await raw.flush();
+    } finally {
+      await raw.close();
+    }
+    a.publish([thing('org.egiz:after', 1)]);
+    await until(() => got.length === 1, 'the valid message');
+    expect(got.map((m) => (m.kind === 'thing' ? m.event.thingId : ''))).toEqual(['org.egiz:after']);
+    expect(drops).toEqual(['malformed', 'malformed', 'malformed']);
+  });
+
+  it('refuses to open, with the address in the message, when no broker answers', async () => {
+    const bus = new NatsBus({ url: 'nats://127.0.0.1:1', subject: subject(), connectTimeoutMs: 2000 });
+    await expect(bus.open()).rejects.toThrow(/NATS event bus could not connect to nats:\/\/127\.0\.0\.1:1/);
+  });
+});
