@@ -152,6 +152,82 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
     }
     expect(status).toBe(404);
   });
+  it('routes a message sent to one node to the device on the other, and its reply back', async () => {
+    const id = `${NS}:device-${tag}`;
+    expect(
+      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
+    ).toBe(201);
+    const device = await WsTestClient.connect(b.url);
+    try {
+      await device.control('START-SEND-MESSAGES');
+      await device.control('START-SEND-LIVE-COMMANDS');
+      const topic = `${id.replace(':', '/')}/things/live`;
+
+      const asked = fetch(`${a.url}/api/2/things/${id}/inbox/messages/ask?timeout=5`, {
+        method: 'POST',
+        headers: {
+          authorization: basic('ditto:ditto'),
+          'content-type': 'text/plain',
+          'correlation-id': `m-${tag}`,
+        },
+        body: 'are you there?',
+      });
+      const msg = await device.next((f) => typeof f === 'object' && f.topic === `${topic}/messages/ask`);
+      expect(msg).toMatchObject({ value: 'are you there?', headers: { 'correlation-id': `m-${tag}` } });
+      device.send({
+        topic: msg.topic,
+        path: '/outbox/messages/ask',
+        headers: { 'correlation-id': `m-${tag}`, 'content-type': 'text/plain' },
+        value: 'on node b',
+        status: 200,
+      });
+      const answer = await asked;
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe('on node b');
+
+      const retrieved = call(a, `/api/2/things/${id}/attributes/n?channel=live&timeout=5`);
+      const cmd = await device.next((f) => typeof f === 'object' && f.topic === `${topic}/commands/retrieve`);
+      device.send({
+        topic: cmd.topic,
+        path: cmd.path,
+        headers: { 'correlation-id': cmd.headers['correlation-id'] },
+        value: 42,
+        status: 200,
+      });
+      expect(await retrieved).toEqual({ status: 200, body: 42 }); // the device's value, not the twin's 0
+    } finally {
+      await device.close();
+    }
+  });
+
+  it("delivers a device's live events to the other node's sessions, and times out where nobody answers", async () => {
+    const id = `${NS}:emitter-${tag}`;
+    expect(
+      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
+    ).toBe(201);
+    const app = await WsTestClient.connect(a.url);
+    const device = await WsTestClient.connect(b.url);
+    try {
+      await app.control('START-SEND-LIVE-EVENTS');
+      const topic = `${id.replace(':', '/')}/things/live/events/modified`;
+      device.send({ topic, path: '/attributes/n', value: 5, headers: { 'correlation-id': `ev-${tag}` } });
+      expect(await app.next((f) => typeof f === 'object' && f.topic === topic)).toMatchObject({
+        path: '/attributes/n',
+        value: 5,
+        headers: { 'correlation-id': `ev-${tag}` },
+      });
+      // No device of either node asked for messages: the sender gets 408 after its timeout.
+      const res = await fetch(`${b.url}/api/2/things/${id}/inbox/messages/nobody?timeout=1`, {
+        method: 'POST',
+        headers: { authorization: basic('ditto:ditto'), 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(408);
+    } finally {
+      await app.close();
+      await device.close();
+    }
+  });
 });
 
 describe('a node whose NATS server cannot be reached', () => {

@@ -35,6 +35,31 @@ export type BusMessage =
 
 export type BusListener = (message: BusMessage) => void;
 
+/**
+ * A live signal (message, live command, live event) handed to the other nodes: never stored, never
+ * ordered, at most once. `node` is the node that routes it and waits for the reply; `body` is the
+ * signal as the router encodes it (the receiving router checks it).
+ */
+export interface RelayedLive {
+  readonly kind: 'message' | 'command' | 'event';
+  readonly node: string;
+  readonly body: JsonObject;
+}
+
+/** Live routing between nodes, offered by broker buses (undefined on the in-process bus). */
+export interface LiveRelay {
+  /** This node's id (unique per process). */
+  readonly node: string;
+  /** Hands a live signal to every other node. */
+  broadcast(signal: RelayedLive): void;
+  /** Signals from other nodes; returns the function that stops listening. */
+  onSignal(handler: (signal: RelayedLive) => void): () => void;
+  /** Sends the reply to a request that `node` routed. */
+  reply(node: string, correlationId: string, reply: JsonObject): void;
+  /** Replies other nodes sent to this node's requests. */
+  onReply(handler: (correlationId: string, reply: JsonObject) => void): () => void;
+}
+
 export interface EventBus {
   /** Connects to the broker, when the adapter has one (called once, before the first publish). */
   open?(): Promise<void>;
@@ -42,5 +67,7 @@ export interface EventBus {
   publish(messages: readonly BusMessage[]): void;
   /** Returns an unsubscribe function. */
   subscribe(listener: BusListener): () => void;
+  /** Live routing between nodes, when the adapter connects several. */
+  readonly relay?: LiveRelay;
   close(): Promise<void>;
 }

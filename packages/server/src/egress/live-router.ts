@@ -4,8 +4,9 @@
  * WRITE on `message:<path>`, except claim messages; live commands: the same READ/WRITE as the twin
  * command; live events: WRITE on the path), delivered to every subscriber of the stream that may
  * READ it (the sender's own session excluded), and the first response with the same correlation-id
- * from one of the receivers completes the request. Routing is per process: a broker-backed bus
- * would carry these signals between nodes (see ADR 0005).
+ * from one of the receivers completes the request. With a broker bus (`relay`), every signal also
+ * goes to the other nodes, which deliver it to their own subscribers (the sender was authorised
+ * where it sent) and send the first reply of one of them back to the node that waits for it.
  */
 import {
   DittoError,
@@ -16,6 +17,7 @@ import {
   selectFields,
   thingEventEnvelope,
   formatTopic,
+  isJsonObject,
   topicPartsOf,
   type CommandAction,
   type DittoEnvelope,
@@ -29,6 +31,7 @@ import {
   type ThingResource,
   type ThingState,
 } from '@egiz/core';
+import type { LiveRelay, RelayedLive } from '../bus/port.js';
 import type { AuthContext } from '../dispatch/auth-context.js';
 import { authorizeRead, authorizeWrite, thingNotFound } from '../dispatch/thing-enforcement.js';
 import { filterTarget } from './event-fanout.js';
@@ -36,6 +39,8 @@ import { resolveExtraFields, selectsEntity, type StreamSelector } from './stream
 
 const READ = ['READ'] as const;
 const WRITE = ['WRITE'] as const;
+/** How long a node keeps a request another node routed here open for its reply, at most. */
+const MAX_FORWARD_MS = 600_000;
 
 export type LiveStream = Exclude<StreamKind, 'EVENTS'>;
 
@@ -64,6 +69,17 @@ export interface LiveRouterDeps {
     policyId: string,
     namespace: string,
   ) => Enforcer | undefined | Promise<Enforcer | undefined>;
+  /** Live routing between nodes (broker bus); undefined when this process is the only node. */
+  readonly relay?: LiveRelay;
+  /** A signal from another node could not be delivered here (logged, never thrown). */
+  readonly onRelayError?: (error: unknown) => void;
+}
+
+/** A request another node routed here: the local subscribers that got it, until one replies. */
+interface Forward {
+  readonly node: string;
+  readonly recipients: ReadonlySet<string>;
+  readonly timer: NodeJS.Timeout;
 }
 
 interface Pending {
@@ -109,9 +125,20 @@ export class LiveRouter {
   readonly #deps: LiveRouterDeps;
   readonly #sinks = new Set<LiveSink>();
   readonly #pending = new Map<string, Pending>();
+  readonly #forwards = new Map<string, Forward>();
+  readonly #unrelay: (() => void)[] = [];
 
   constructor(deps: LiveRouterDeps) {
     this.#deps = deps;
+    const relay = deps.relay;
+    if (relay) {
+      this.#unrelay.push(
+        relay.onSignal((signal) => {
+          this.#fromNode(signal).catch((e: unknown) => deps.onRelayError?.(e));
+        }),
+        relay.onReply((correlationId, reply) => this.#replyFromNode(correlationId, reply)),
+      );
+    }
   }
 
   add(sink: LiveSink): () => void {
@@ -155,7 +182,7 @@ export class LiveRouter {
   async sendMessage(req: MessageRequest): Promise<LiveReply | undefined> {
     const ctx = await this.#context(req.address.thingId);
     const subjects = req.auth.subjects;
-    const resource = `${req.address.featureId !== undefined ? `/features/${req.address.featureId}` : ''}/${req.address.mailbox}/messages/${req.address.subject}`;
+    const resource = messageResource(req.address);
     const claim =
       req.address.subject === 'claim' &&
       req.address.featureId === undefined &&
@@ -176,38 +203,63 @@ export class LiveRouter {
       'correlation-id': req.correlationId,
       'ditto-originator': req.auth.primary,
     };
-    const recipients = new Set<string>();
-    for (const sink of this.#sinks) {
-      if (sink.stream !== 'MESSAGES' || sink.id === req.origin) continue;
-      const extra = this.#messageFor(sink, req, ctx, resource);
-      if (extra === false) {
-        req.declinedBy?.(sink.id);
-        continue;
-      }
-      const envelope = messageEnvelope({
-        address: req.address,
-        ...(req.value !== undefined ? { value: req.value } : {}),
-        headers,
-      });
-      if (sink.deliver(extra ? { ...envelope, extra } : envelope, 'message')) recipients.add(sink.id);
-    }
+    const recipients = this.#deliverMessage(
+      req.address,
+      req.value,
+      headers,
+      ctx,
+      resource,
+      req.origin,
+      req.declinedBy,
+    );
+    this.#relay('message', {
+      address: req.address as unknown as JsonObject,
+      ...(req.value !== undefined ? { value: req.value } : {}),
+      headers,
+      correlationId: req.correlationId,
+      timeoutMs: req.timeoutMs,
+    });
     if (req.timeoutMs === 0) return undefined;
     return this.#await(req.correlationId, 'message', recipients, req.timeoutMs);
+  }
+
+  /** Hands a message to this node's MESSAGES subscribers; returns the ids of those that took it. */
+  #deliverMessage(
+    address: MessageAddress,
+    value: JsonValue | undefined,
+    headers: JsonObject,
+    ctx: { state: ThingState; enforcer: Enforcer },
+    resource: string,
+    origin: string | undefined,
+    declinedBy: ((sinkId: string) => void) | undefined,
+  ): Set<string> {
+    const recipients = new Set<string>();
+    for (const sink of this.#sinks) {
+      if (sink.stream !== 'MESSAGES' || sink.id === origin) continue;
+      const extra = this.#messageFor(sink, address, ctx, resource);
+      if (extra === false) {
+        declinedBy?.(sink.id);
+        continue;
+      }
+      const envelope = messageEnvelope({ address, ...(value !== undefined ? { value } : {}), headers });
+      if (sink.deliver(extra ? { ...envelope, extra } : envelope, 'message')) recipients.add(sink.id);
+    }
+    return recipients;
   }
 
   /** Whether a MESSAGES subscriber gets a message: false if not, else its enrichment (if any). */
   #messageFor(
     sink: LiveSink,
-    req: MessageRequest,
+    address: MessageAddress,
     ctx: { state: ThingState; enforcer: Enforcer },
     resource: string,
   ): JsonObject | undefined | false {
-    const ns = namespaceOf(req.address.thingId);
-    if (!selectsEntity(sink.selector, req.address.thingId, ns)) return false;
-    if (sink.mailbox && !matchesMailbox(sink.mailbox, req.address)) return false;
+    const ns = namespaceOf(address.thingId);
+    if (!selectsEntity(sink.selector, address.thingId, ns)) return false;
+    if (sink.mailbox && !matchesMailbox(sink.mailbox, address)) return false;
     if (!ctx.enforcer.hasUnrestricted('message', resource, sink.subjects(), READ)) return false;
-    const extra = this.#extra(sink, ctx, req.address.featureId);
-    if (sink.selector.filter && !sink.selector.filter(messageTarget(req.address, extra))) return false;
+    const extra = this.#extra(sink, ctx, address.featureId);
+    if (sink.selector.filter && !sink.selector.filter(messageTarget(address, extra))) return false;
     return extra;
   }
 
@@ -229,36 +281,69 @@ export class LiveRouter {
       'correlation-id': req.correlationId,
       'ditto-originator': req.auth.primary,
     };
-    const pointer = parsePointer(req.path) ?? [];
+    const recipients = this.#deliverCommand(
+      req.thingId,
+      req.action,
+      req.path,
+      req.value,
+      headers,
+      ctx,
+      req.origin,
+      req.declinedBy,
+    );
+    this.#relay('command', {
+      thingId: req.thingId,
+      action: req.action,
+      path: req.path,
+      ...(req.value !== undefined ? { value: req.value } : {}),
+      headers,
+      correlationId: req.correlationId,
+      timeoutMs: req.timeoutMs,
+    });
+    if (req.timeoutMs === 0) return undefined;
+    return this.#await(req.correlationId, 'command', recipients, req.timeoutMs);
+  }
+
+  /** Hands a live command to this node's LIVE_COMMANDS subscribers; returns those that took it. */
+  #deliverCommand(
+    thingId: string,
+    action: LiveCommandRequest['action'],
+    path: string,
+    value: JsonValue | undefined,
+    headers: JsonObject,
+    ctx: { state: ThingState; enforcer: Enforcer },
+    origin: string | undefined,
+    declinedBy: ((sinkId: string) => void) | undefined,
+  ): Set<string> {
+    const pointer = parsePointer(path) ?? [];
     const recipients = new Set<string>();
-    const ns = namespaceOf(req.thingId);
+    const ns = namespaceOf(thingId);
     for (const sink of this.#sinks) {
-      if (sink.stream !== 'LIVE_COMMANDS' || sink.id === req.origin) continue;
+      if (sink.stream !== 'LIVE_COMMANDS' || sink.id === origin) continue;
       if (
-        !selectsEntity(sink.selector, req.thingId, ns, pointer) ||
+        !selectsEntity(sink.selector, thingId, ns, pointer) ||
         !ctx.enforcer.hasPartial('thing', pointer, sink.subjects(), READ)
       ) {
-        req.declinedBy?.(sink.id);
+        declinedBy?.(sink.id);
         continue;
       }
       const extra = this.#extra(sink, ctx, pointer[0] === 'features' ? pointer[1] : undefined);
       const envelope: DittoEnvelope = {
         topic: formatTopic({
-          ...topicPartsOf(req.thingId),
+          ...topicPartsOf(thingId),
           group: 'things',
           channel: 'live',
           criterion: 'commands',
-          action: req.action,
+          action,
         }),
         headers,
-        path: req.path,
-        ...(req.value !== undefined ? { value: req.value } : {}),
+        path,
+        ...(value !== undefined ? { value } : {}),
         ...(extra ? { extra } : {}),
       };
       if (sink.deliver(envelope, 'live')) recipients.add(sink.id);
     }
-    if (req.timeoutMs === 0) return undefined;
-    return this.#await(req.correlationId, 'command', recipients, req.timeoutMs);
+    return recipients;
   }
 
   /** A live event from a device: WRITE on its path needed; delivered to LIVE_EVENTS subscribers that may READ it. */
@@ -292,10 +377,22 @@ export class LiveRouter {
       timestamp: e.timestamp ?? new Date().toISOString(),
     };
     const headers = { ...forwardableHeaders(e.headers), 'ditto-originator': auth.primary };
-    const ns = namespaceOf(e.thingId);
+    this.#deliverEvent(event, headers, ctx, origin);
+    this.#relay('event', { event: event as unknown as JsonObject, headers });
+  }
+
+  /** Hands a live event to this node's LIVE_EVENTS subscribers that may READ it (cut to their view). */
+  #deliverEvent(
+    event: ThingEvent,
+    headers: JsonObject,
+    ctx: { state: ThingState; enforcer: Enforcer },
+    origin: string | undefined,
+  ): void {
+    const pointer = parsePointer(event.path) ?? [];
+    const ns = namespaceOf(event.thingId);
     for (const sink of this.#sinks) {
       if (sink.stream !== 'LIVE_EVENTS' || sink.id === origin) continue;
-      if (!selectsEntity(sink.selector, e.thingId, ns, pointer)) continue;
+      if (!selectsEntity(sink.selector, event.thingId, ns, pointer)) continue;
       const subjects = sink.subjects();
       if (!ctx.enforcer.hasPartial('thing', pointer, subjects, READ)) continue;
       let value = event.value;
@@ -317,14 +414,83 @@ export class LiveRouter {
     }
   }
 
+  /** Hands a signal to the other nodes (nothing without a broker bus). */
+  #relay(kind: RelayedLive['kind'], body: JsonObject): void {
+    const relay = this.#deps.relay;
+    if (relay) relay.broadcast({ kind, node: relay.node, body });
+  }
+
+  /**
+   * A signal another node routed: delivered to this node's subscribers as if sent here (the sender
+   * was authorised on its node); a request's first reply from one of them goes back to that node.
+   */
+  async #fromNode(signal: RelayedLive): Promise<void> {
+    const b = signal.body;
+    if (signal.kind === 'event') {
+      const event = b.event;
+      if (!isJsonObject(event) || typeof event.thingId !== 'string' || typeof event.path !== 'string') return;
+      if (!isJsonObject(b.headers)) return;
+      const ctx = await this.#context(event.thingId);
+      this.#deliverEvent(event as unknown as ThingEvent, b.headers, ctx, undefined);
+      return;
+    }
+    const correlationId = b.correlationId;
+    const timeoutMs = b.timeoutMs;
+    if (typeof correlationId !== 'string' || typeof timeoutMs !== 'number' || !isJsonObject(b.headers))
+      return;
+    const value = b.value;
+    let recipients: Set<string>;
+    if (signal.kind === 'message') {
+      const address = b.address;
+      if (!isMessageAddress(address)) return;
+      const ctx = await this.#context(address.thingId);
+      const resource = messageResource(address);
+      recipients = this.#deliverMessage(address, value, b.headers, ctx, resource, undefined, undefined);
+    } else {
+      const { thingId, action, path } = b;
+      if (typeof thingId !== 'string' || typeof action !== 'string' || typeof path !== 'string') return;
+      const ctx = await this.#context(thingId);
+      recipients = this.#deliverCommand(
+        thingId,
+        action as LiveCommandRequest['action'],
+        path,
+        value,
+        b.headers,
+        ctx,
+        undefined,
+        undefined,
+      );
+    }
+    if (recipients.size === 0 || timeoutMs <= 0 || this.#forwards.has(correlationId)) return;
+    const timer = setTimeout(() => this.#forwards.delete(correlationId), Math.min(timeoutMs, MAX_FORWARD_MS));
+    timer.unref();
+    this.#forwards.set(correlationId, { node: signal.node, recipients, timer });
+  }
+
+  /** The reply another node sent to a request waiting here. */
+  #replyFromNode(correlationId: string, reply: JsonObject): void {
+    const p = this.#pending.get(correlationId);
+    if (!p || typeof reply.status !== 'number' || !isJsonObject(reply.headers)) return;
+    clearTimeout(p.timer);
+    this.#pending.delete(correlationId);
+    p.resolve(reply as unknown as LiveReply);
+  }
+
   /** A response (message with status, live command response or error) from a subscriber. */
   respond(responder: string, correlationId: string | undefined, reply: LiveReply): boolean {
     if (correlationId === undefined) return false;
     const p = this.#pending.get(correlationId);
-    if (!p || !p.recipients.has(responder)) return false;
-    clearTimeout(p.timer);
-    this.#pending.delete(correlationId);
-    p.resolve(reply);
+    if (p && p.recipients.has(responder)) {
+      clearTimeout(p.timer);
+      this.#pending.delete(correlationId);
+      p.resolve(reply);
+      return true;
+    }
+    const f = this.#forwards.get(correlationId);
+    if (!f || !f.recipients.has(responder)) return false;
+    clearTimeout(f.timer);
+    this.#forwards.delete(correlationId);
+    this.#deps.relay?.reply(f.node, correlationId, reply as unknown as JsonObject);
     return true;
   }
 
@@ -356,8 +522,26 @@ export class LiveRouter {
       this.#pending.delete(id);
       p.resolve(undefined);
     }
+    for (const f of this.#forwards.values()) clearTimeout(f.timer);
+    this.#forwards.clear();
+    for (const off of this.#unrelay.splice(0)) off();
     this.#sinks.clear();
   }
+}
+
+/** The `message:` resource of an address, e.g. `/features/tank/inbox/messages/heat`. */
+function messageResource(a: MessageAddress): string {
+  return `${a.featureId !== undefined ? `/features/${a.featureId}` : ''}/${a.mailbox}/messages/${a.subject}`;
+}
+
+function isMessageAddress(v: unknown): v is MessageAddress {
+  return (
+    isJsonObject(v) &&
+    typeof v.thingId === 'string' &&
+    (v.mailbox === 'inbox' || v.mailbox === 'outbox') &&
+    typeof v.subject === 'string' &&
+    (v.featureId === undefined || typeof v.featureId === 'string')
+  );
 }
 
 function matchesMailbox(filter: NonNullable<LiveSink['mailbox']>, a: MessageAddress): boolean {
@@ -382,6 +566,6 @@ function messageTarget(a: MessageAddress, extra: JsonObject | undefined): Record
     'topic:action': a.subject,
     'topic:subject': a.subject,
     'resource:type': 'message',
-    'resource:path': `${a.featureId !== undefined ? `/features/${a.featureId}` : ''}/${a.mailbox}/messages/${a.subject}`,
+    'resource:path': messageResource(a),
   };
 }

@@ -67,7 +67,12 @@ export function createRealtime(deps: {
     // waiting for the next turn of the event loop (HTTP requests and timers may come first there).
     onDrained: () => writes.flush(),
   });
-  const live = new LiveRouter({ loadThing, enforcer });
+  const live = new LiveRouter({
+    loadThing,
+    enforcer,
+    ...(deps.bus.relay ? { relay: deps.bus.relay } : {}),
+    onRelayError: (err) => deps.logger.warn({ err }, 'a live signal from another node was not delivered'),
+  });
   const acks = new AckCoordinator();
   const announcer = new PolicyAnnouncer({
     clock: deps.clock,

@@ -80,7 +80,8 @@ describe('NatsBus', () => {
     const s = subject();
     const a = await node(s);
     const b = await node(s);
-    const c = await node(s);
+    // A long hold, so that a slow machine cannot turn the wait for revision 2 into a given-up gap.
+    const c = await node(s, { holdMs: 10_000 });
     const seen: number[] = [];
     c.subscribe((m) => {
       if (m.kind === 'thing' && m.event.thingId === 'org.egiz:shared') seen.push(m.event.revision);
@@ -119,6 +120,45 @@ describe('NatsBus', () => {
     await until(() => got.length === 1, 'the valid message');
     expect(got.map((m) => (m.kind === 'thing' ? m.event.thingId : ''))).toEqual(['org.egiz:after']);
     expect(drops).toEqual(['malformed', 'malformed', 'malformed']);
+  });
+
+  it('relays live signals to the other nodes only, and a reply to the node that asked only', async () => {
+    const s = subject();
+    const drops: DropReason[] = [];
+    const a = await node(s);
+    const b = await node(s, { onDropped: (r) => drops.push(r) });
+    const c = await node(s);
+    const signals: Record<string, unknown[]> = { a: [], b: [], c: [] };
+    const replies: Record<string, unknown[]> = { a: [], b: [], c: [] };
+    for (const [name, bus] of Object.entries({ a, b, c })) {
+      bus.relay.onSignal((sig) => signals[name]?.push(sig));
+      bus.relay.onReply((cid, reply) => replies[name]?.push([cid, reply]));
+    }
+    const signal = {
+      kind: 'message' as const,
+      node: a.relay.node,
+      body: { correlationId: 'c-1', timeoutMs: 1000 },
+    };
+    a.relay.broadcast(signal);
+    await until(() => signals.b?.length === 1 && signals.c?.length === 1, 'the signal on b and c');
+    expect(signals.b).toEqual([signal]);
+    b.relay.reply(a.relay.node, 'c-1', { status: 200, headers: {} });
+    await until(() => replies.a?.length === 1, 'the reply on a');
+    expect(replies.a).toEqual([['c-1', { status: 200, headers: {} }]]);
+    const raw = await connect({ servers: URL });
+    try {
+      raw.publish(`${s}.live.signals`, JSON.stringify({ kind: 'teleport', node: 'x', body: {} }));
+      raw.publish(`${s}.live.replies.${b.relay.node}`, 'not json');
+      await raw.flush();
+    } finally {
+      await raw.close();
+    }
+    await until(() => drops.length === 2, 'two dropped live payloads');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(signals.a).toEqual([]); // the sender does not get its own signal
+    expect(replies.b).toEqual([]);
+    expect(replies.c).toEqual([]);
+    expect(drops).toEqual(['malformed', 'malformed']);
   });
 
   it('refuses to open, with the address in the message, when no broker answers', async () => {

@@ -7,18 +7,19 @@
  *   so the broker does not send them back.
  * - Each message goes out on `<subject>.things.<namespace>` or `<subject>.policies.<namespace>` as
  *   JSON without `committedAt` (another process's clock means nothing here); every node subscribes
- *   to `<subject>.>`.
+ *   to both. Live signals travel beside them (NatsLiveRelay, `<subject>.live.*`).
  * - Local and remote messages pass one RevisionOrder guard, so each entity's messages reach the
  *   subscribers in revision order even when two nodes wrote the same twin one after the other.
  * - Delivery between nodes is at most once, as Ditto's own pub/sub: while the broker is unreachable
  *   the client buffers what is published and reconnects forever; what a node misses is not replayed.
  *   Messages dropped (late, malformed, too large for the broker) are logged and counted.
  */
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { namespaceOf } from '@egiz/core';
-import type { BusListener, BusMessage, EventBus } from '../port.js';
+import type { BusListener, BusMessage, EventBus, LiveRelay } from '../port.js';
 import { RevisionOrder } from '../revision-order.js';
 import { parseBusMessage } from './bus-message-codec.js';
+import { NatsLiveRelay } from './nats-live-relay.js';
 
 /** The subset of a pino logger the adapter writes to. */
 export interface BusLogger {
@@ -72,8 +73,10 @@ export class NatsBus implements EventBus {
   readonly #options: NatsBusOptions;
   readonly #listeners = new Set<BusListener>();
   readonly #order: RevisionOrder<Keyed>;
+  readonly #relay: NatsLiveRelay;
   #nc: NatsConnection | undefined;
   #subscription: Subscription | undefined;
+  #policySubscription: Subscription | undefined;
   #closed = false;
 
   constructor(options: NatsBusOptions) {
@@ -83,6 +86,19 @@ export class NatsBus implements EventBus {
       dropped: (k) => this.#drop('late', { key: k.key, revision: k.revision }),
       ...(options.holdMs !== undefined ? { holdMs: options.holdMs } : {}),
     });
+    this.#relay = new NatsLiveRelay(options.subject, {
+      onMalformed: () => this.#drop('malformed', { subject: `${options.subject}.live` }),
+      onUnpublishable: (e) =>
+        this.#drop('unpublishable', {
+          subject: `${options.subject}.live`,
+          err: e instanceof Error ? e.message : String(e),
+        }),
+    });
+  }
+
+  /** Live messages, commands and events between the nodes (usable before `open`: sends nothing yet). */
+  get relay(): LiveRelay {
+    return this.#relay;
   }
 
   /** Connects and subscribes; rejects with a clear message when the broker cannot be reached. */
@@ -116,19 +132,25 @@ export class NatsBus implements EventBus {
       );
     }
     this.#nc = nc;
-    this.#subscription = nc.subscribe(`${o.subject}.>`, {
-      callback: (err, msg) => {
-        if (err || this.#closed) return;
-        const message = parseBusMessage(msg.string());
-        if (message === undefined) {
-          this.#drop('malformed', { subject: msg.subject, bytes: msg.data.length });
-          return;
-        }
-        this.#order.offer(keyed(message));
-      },
-    });
+    // Committed events only; the live relay reads its own subjects below the same prefix.
+    this.#subscription = nc.subscribe(`${o.subject}.things.>`, { callback: this.#onWire });
+    this.#policySubscription = nc.subscribe(`${o.subject}.policies.>`, { callback: this.#onWire });
+    this.#relay.attach(nc);
     void this.#watch(nc);
+    // A round trip: the broker has registered the subscriptions before open() resolves, so nothing
+    // another node publishes after this node is up can pass it by.
+    await nc.flush();
   }
+
+  readonly #onWire = (err: Error | null, msg: Msg): void => {
+    if (err || this.#closed) return;
+    const message = parseBusMessage(msg.string());
+    if (message === undefined) {
+      this.#drop('malformed', { subject: msg.subject, bytes: msg.data.length });
+      return;
+    }
+    this.#order.offer(keyed(message));
+  };
 
   publish(messages: readonly BusMessage[]): void {
     if (this.#closed) return;
@@ -164,6 +186,8 @@ export class NatsBus implements EventBus {
     const nc = this.#nc;
     if (!nc) return;
     this.#subscription?.unsubscribe();
+    this.#policySubscription?.unsubscribe();
+    this.#relay.detach();
     // Drain: what was published before close leaves before the connection ends.
     try {
       await nc.drain();

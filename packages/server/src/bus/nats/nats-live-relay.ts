@@ -1,0 +1,118 @@
+/**
+ * @module Live routing between nodes over NATS: a live signal goes to `<subject>.live.signals`,
+ * which every node reads, and the reply to `<subject>.live.replies.<node>`, which only the node
+ * that routed the request reads. Core publish/subscribe, at most once, like Ditto's live channel:
+ * a lost signal or reply surfaces as the request's timeout (408). Whatever arrives is checked for
+ * its shape before a handler sees it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { isJsonObject, type JsonObject } from '@egiz/core';
+import type { LiveRelay, RelayedLive } from '../port.js';
+
+const KINDS: ReadonlySet<string> = new Set(['message', 'command', 'event']);
+
+export class NatsLiveRelay implements LiveRelay {
+  readonly node = randomUUID().replaceAll('-', '');
+  readonly #subject: string;
+  readonly #signalHandlers = new Set<(signal: RelayedLive) => void>();
+  readonly #replyHandlers = new Set<(correlationId: string, reply: JsonObject) => void>();
+  readonly #onMalformed: () => void;
+  readonly #onUnpublishable: (err: unknown) => void;
+  #nc: NatsConnection | undefined;
+  #subscriptions: Subscription[] = [];
+
+  constructor(subject: string, hooks: { onMalformed: () => void; onUnpublishable: (err: unknown) => void }) {
+    this.#subject = subject;
+    this.#onMalformed = hooks.onMalformed;
+    this.#onUnpublishable = hooks.onUnpublishable;
+  }
+
+  /** Starts reading the signals and this node's replies on an open connection. */
+  attach(nc: NatsConnection): void {
+    this.#nc = nc;
+    this.#subscriptions = [
+      nc.subscribe(`${this.#subject}.live.signals`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const signal = parseSignal(msg.string());
+          if (!signal || signal.node === this.node) {
+            if (!signal) this.#onMalformed();
+            return;
+          }
+          for (const h of this.#signalHandlers) h(signal);
+        },
+      }),
+      nc.subscribe(`${this.#subject}.live.replies.${this.node}`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const r = parseReply(msg.string());
+          if (!r) {
+            this.#onMalformed();
+            return;
+          }
+          for (const h of this.#replyHandlers) h(r.correlationId, r.reply);
+        },
+      }),
+    ];
+  }
+
+  detach(): void {
+    for (const s of this.#subscriptions) s.unsubscribe();
+    this.#subscriptions = [];
+    this.#nc = undefined;
+    this.#signalHandlers.clear();
+    this.#replyHandlers.clear();
+  }
+
+  broadcast(signal: RelayedLive): void {
+    this.#publish(`${this.#subject}.live.signals`, signal);
+  }
+
+  onSignal(handler: (signal: RelayedLive) => void): () => void {
+    this.#signalHandlers.add(handler);
+    return () => this.#signalHandlers.delete(handler);
+  }
+
+  reply(node: string, correlationId: string, reply: JsonObject): void {
+    if (!/^[0-9a-f]{32}$/.test(node)) return;
+    this.#publish(`${this.#subject}.live.replies.${node}`, { correlationId, reply });
+  }
+
+  onReply(handler: (correlationId: string, reply: JsonObject) => void): () => void {
+    this.#replyHandlers.add(handler);
+    return () => this.#replyHandlers.delete(handler);
+  }
+
+  #publish(subject: string, payload: unknown): void {
+    const nc = this.#nc;
+    if (!nc) return;
+    try {
+      nc.publish(subject, JSON.stringify(payload));
+    } catch (e) {
+      this.#onUnpublishable(e);
+    }
+  }
+}
+
+function parse(text: string): JsonObject | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return isJsonObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSignal(text: string): RelayedLive | undefined {
+  const v = parse(text);
+  if (!v || typeof v.kind !== 'string' || !KINDS.has(v.kind)) return undefined;
+  if (typeof v.node !== 'string' || !isJsonObject(v.body)) return undefined;
+  return { kind: v.kind as RelayedLive['kind'], node: v.node, body: v.body };
+}
+
+function parseReply(text: string): { correlationId: string; reply: JsonObject } | undefined {
+  const v = parse(text);
+  if (!v || typeof v.correlationId !== 'string' || !isJsonObject(v.reply)) return undefined;
+  return { correlationId: v.correlationId, reply: v.reply };
+}
