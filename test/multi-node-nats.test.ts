@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, dropSchema } from '../packages/server/src/search/search-stores.testkit.js';
 import { startChild, type ChildServer } from './support/child-server.js';
 import { basic } from './support/egiz-server.js';
+import { SseTestClient } from './support/sse-client.js';
 import { WsTestClient, type Frame } from './support/ws-client.js';
 
 const NATS_URL = process.env.EGIZ_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -98,6 +99,24 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
     } finally {
       await onA.close();
       await onB.close();
+    }
+  });
+
+  it("streams another node's changes over SSE, with the fields the stream asked for", async () => {
+    const id = `${NS}:streamed-${tag}`;
+    expect(
+      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 1 } } })).status,
+    ).toBe(201);
+    const sse = await SseTestClient.open(`${b.url}/api/2/things?ids=${id}&fields=thingId,attributes`);
+    try {
+      // Node b registers the stream before it answers with the headers: node a may write now.
+      expect(sse.response.status).toBe(200);
+      expect((await call(a, `/api/2/things/${id}/attributes/n`, { method: 'PUT', json: 2 })).status).toBe(
+        204,
+      );
+      expect(await sse.json((v) => v.thingId === id)).toEqual({ thingId: id, attributes: { n: 2 } });
+    } finally {
+      sse.close();
     }
   });
 
