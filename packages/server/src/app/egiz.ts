@@ -126,13 +126,13 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
     config: { maxThingBytes: config.maxThingBytes, cacheSize: config.cacheSize },
   });
 
-  if (config.bus.kind !== 'memory')
-    // Another node committed: a cached copy older than its revision is forgotten, so the next
-    // request of this node reads the store (before the fan-out sees the event: it subscribes later).
-    bus.subscribe((m) => {
-      if (m.kind === 'thing') things.forgetOlder(m.event.thingId, m.event.revision);
-      else policies.forgetOlder(m.event.policyId, m.event.revision);
-    });
+  // Another node committed: a cached copy older than its revision is forgotten as the message
+  // arrives (before the bus may hold it back for ordering, and before the fan-out sees it), so the
+  // next request of this node reads the store.
+  bus.onArrival?.((m) => {
+    if (m.kind === 'thing') things.forgetOlder(m.event.thingId, m.event.revision);
+    else policies.forgetOlder(m.event.policyId, m.event.revision);
+  });
 
   let state: 'created' | 'starting' | 'running' | 'draining' | 'stopped' = 'created';
   const health = {

@@ -54,10 +54,13 @@ export interface LiveRelay {
   broadcast(signal: RelayedLive): void;
   /** Signals from other nodes; returns the function that stops listening. */
   onSignal(handler: (signal: RelayedLive) => void): () => void;
-  /** Sends the reply to a request that `node` routed. */
-  reply(node: string, correlationId: string, reply: JsonObject): void;
+  /**
+   * Sends the reply to a request that `node` routed; `request` is the id that node gave the request
+   * (correlation-ids are the clients' choice, so they alone cannot tell two requests apart).
+   */
+  reply(node: string, correlationId: string, request: string, reply: JsonObject): void;
   /** Replies other nodes sent to this node's requests. */
-  onReply(handler: (correlationId: string, reply: JsonObject) => void): () => void;
+  onReply(handler: (correlationId: string, request: string, reply: JsonObject) => void): () => void;
 }
 
 export interface EventBus {
@@ -67,6 +70,11 @@ export interface EventBus {
   publish(messages: readonly BusMessage[]): void;
   /** Returns an unsubscribe function. */
   subscribe(listener: BusListener): () => void;
+  /**
+   * Every message from another node the moment it arrives, before the bus restores revision order
+   * (which may hold it back): for the caches, which must forget older copies at once.
+   */
+  onArrival?(listener: BusListener): () => void;
   /** Live routing between nodes, when the adapter connects several. */
   readonly relay?: LiveRelay;
   close(): Promise<void>;

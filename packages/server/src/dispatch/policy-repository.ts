@@ -6,6 +6,7 @@
 import type { PolicyState } from '@egiz/core';
 import type { EntityRecord, Store } from '../store/port.js';
 import { LruCache } from './lru-cache.js';
+import { NewestRevisions } from './newest-revisions.js';
 
 export type PolicyEntity = PolicyState;
 
@@ -34,12 +35,14 @@ export function policyRecord(s: PolicyState): EntityRecord {
 
 export class PolicyRepository {
   readonly #cache: LruCache<PolicyState>;
+  readonly #newest: NewestRevisions;
   readonly #store: Store;
   readonly #listeners: ((state: PolicyState) => void)[] = [];
 
   constructor(store: Store, capacity = 10_000) {
     this.#store = store;
     this.#cache = new LruCache(capacity);
+    this.#newest = new NewestRevisions(capacity);
   }
 
   async load(id: string): Promise<PolicyState | undefined> {
@@ -48,7 +51,7 @@ export class PolicyRepository {
     const record = await this.#store.get('policy', id);
     if (!record) return undefined;
     const entity = policyFromRecord(record);
-    this.#cache.set(id, entity);
+    this.#cacheState(entity);
     for (const l of this.#listeners) l(entity);
     return entity;
   }
@@ -70,7 +73,7 @@ export class PolicyRepository {
   }
 
   remember(entity: PolicyState): void {
-    this.#cache.set(entity.id, entity);
+    this.#cacheState(entity);
     for (const l of this.#listeners) l(entity);
   }
 
@@ -78,9 +81,18 @@ export class PolicyRepository {
     this.#cache.delete(id);
   }
 
-  /** Forgets the cached Policy if it is older than `revision` (another node committed that revision). */
+  /**
+   * Another node committed `revision` of the Policy: the cached copy is forgotten if older, and no
+   * older state is cached from now on (a change or load of this node that finishes later).
+   */
   forgetOlder(id: string, revision: number): void {
+    this.#newest.heard(id, revision);
     const hit = this.#cache.get(id);
     if (hit && hit.revision < revision) this.#cache.delete(id);
+  }
+
+  #cacheState(entity: PolicyState): void {
+    if (this.#newest.outdated(entity.id, entity.revision)) this.#cache.delete(entity.id);
+    else this.#cache.set(entity.id, entity);
   }
 }

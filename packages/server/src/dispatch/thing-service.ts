@@ -26,6 +26,7 @@ import type { AuthContext } from './auth-context.js';
 import { ConflictError, type GroupCommitter } from './group-committer.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { LruCache } from './lru-cache.js';
+import { NewestRevisions } from './newest-revisions.js';
 import type { PolicyEnforcers } from './policy-enforcers.js';
 import type { PolicyEntity, PolicyRepository } from './policy-repository.js';
 import type { PolicyService, PreparedPolicyCreation } from './policy-service.js';
@@ -121,6 +122,7 @@ export class ThingService {
   readonly #clock: () => Date;
   readonly #config: ThingServiceConfig;
   readonly #cache: LruCache<ThingState>;
+  readonly #newest: NewestRevisions;
   readonly #queue = new KeyedQueue();
 
   constructor(deps: {
@@ -142,6 +144,7 @@ export class ThingService {
     this.#clock = deps.clock;
     this.#config = deps.config;
     this.#cache = new LruCache(deps.config.cacheSize);
+    this.#newest = new NewestRevisions(deps.config.cacheSize);
   }
 
   async execute(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions = {}): Promise<Decision> {
@@ -228,7 +231,7 @@ export class ThingService {
     const record = await this.#store.get('thing', thingId);
     if (!record) return undefined;
     const state = stateFromRecord(record);
-    this.#cache.set(thingId, state);
+    this.#cacheState(thingId, state);
     return state;
   }
 
@@ -244,7 +247,7 @@ export class ThingService {
     if (misses.length > 0)
       for (const r of await this.#store.getMany('thing', misses)) {
         const s = stateFromRecord(r);
-        this.#cache.set(r.id, s);
+        this.#cacheState(r.id, s);
         found.set(r.id, s);
       }
     const out: ThingState[] = [];
@@ -296,10 +299,19 @@ export class ThingService {
     this.#cache.delete(thingId);
   }
 
-  /** Forgets the cached Thing if it is older than `revision` (another node committed that revision). */
+  /**
+   * Another node committed `revision` of the Thing: the cached copy is forgotten if older, and no
+   * older state is cached from now on (a write or read of this node that finishes later).
+   */
   forgetOlder(thingId: string, revision: number): void {
+    this.#newest.heard(thingId, revision);
     const hit = this.#cache.get(thingId);
     if (hit && hit.revision < revision) this.#cache.delete(thingId);
+  }
+
+  #cacheState(thingId: string, state: ThingState): void {
+    if (this.#newest.outdated(thingId, state.revision)) this.#cache.delete(thingId);
+    else this.#cache.set(thingId, state);
   }
 
   /** Waits until queued writes are done (graceful shutdown). */
@@ -393,7 +405,7 @@ export class ThingService {
           );
         throw e;
       }
-      this.#cache.set(cmd.thingId, decision.next);
+      this.#cacheState(cmd.thingId, decision.next);
       if (createdPolicy) this.#policies.remember(createdPolicy);
       // A deleted Thing has no policyId any more; its readers are those of the policy it had.
       const policyId = decision.next.thing.policyId ?? state?.thing.policyId;

@@ -8,6 +8,7 @@
  * goes to the other nodes, which deliver it to their own subscribers (the sender was authorised
  * where it sent) and send the first reply of one of them back to the node that waits for it.
  */
+import { randomUUID } from 'node:crypto';
 import {
   DittoError,
   forwardableHeaders,
@@ -18,6 +19,7 @@ import {
   thingEventEnvelope,
   formatTopic,
   isJsonObject,
+  THING_EVENT_ACTIONS,
   topicPartsOf,
   type CommandAction,
   type DittoEnvelope,
@@ -78,12 +80,16 @@ export interface LiveRouterDeps {
 /** A request another node routed here: the local subscribers that got it, until one replies. */
 interface Forward {
   readonly node: string;
+  /** The id the routing node gave the request; its reply carries it back. */
+  readonly request: string;
   readonly recipients: ReadonlySet<string>;
   readonly timer: NodeJS.Timeout;
 }
 
 interface Pending {
   readonly kind: 'message' | 'command';
+  /** The id other nodes get with the request (replies from them must carry it). */
+  readonly request: string;
   readonly recipients: ReadonlySet<string>;
   readonly resolve: (reply: LiveReply | undefined) => void;
   readonly timer: NodeJS.Timeout;
@@ -136,7 +142,7 @@ export class LiveRouter {
         relay.onSignal((signal) => {
           this.#fromNode(signal).catch((e: unknown) => deps.onRelayError?.(e));
         }),
-        relay.onReply((correlationId, reply) => this.#replyFromNode(correlationId, reply)),
+        relay.onReply((correlationId, request, reply) => this.#replyFromNode(correlationId, request, reply)),
       );
     }
   }
@@ -212,15 +218,18 @@ export class LiveRouter {
       req.origin,
       req.declinedBy,
     );
+    const request = randomUUID();
+    const { thingId, featureId, mailbox, subject } = req.address;
     this.#relay('message', {
-      address: req.address as unknown as JsonObject,
+      address: { thingId, mailbox, subject, ...(featureId !== undefined ? { featureId } : {}) },
       ...(req.value !== undefined ? { value: req.value } : {}),
       headers,
       correlationId: req.correlationId,
+      request,
       timeoutMs: req.timeoutMs,
     });
     if (req.timeoutMs === 0) return undefined;
-    return this.#await(req.correlationId, 'message', recipients, req.timeoutMs);
+    return this.#await(req.correlationId, 'message', request, recipients, req.timeoutMs);
   }
 
   /** Hands a message to this node's MESSAGES subscribers; returns the ids of those that took it. */
@@ -291,6 +300,7 @@ export class LiveRouter {
       req.origin,
       req.declinedBy,
     );
+    const request = randomUUID();
     this.#relay('command', {
       thingId: req.thingId,
       action: req.action,
@@ -298,10 +308,11 @@ export class LiveRouter {
       ...(req.value !== undefined ? { value: req.value } : {}),
       headers,
       correlationId: req.correlationId,
+      request,
       timeoutMs: req.timeoutMs,
     });
     if (req.timeoutMs === 0) return undefined;
-    return this.#await(req.correlationId, 'command', recipients, req.timeoutMs);
+    return this.#await(req.correlationId, 'command', request, recipients, req.timeoutMs);
   }
 
   /** Hands a live command to this node's LIVE_COMMANDS subscribers; returns those that took it. */
@@ -426,51 +437,62 @@ export class LiveRouter {
    */
   async #fromNode(signal: RelayedLive): Promise<void> {
     const b = signal.body;
+    const stream: LiveStream =
+      signal.kind === 'event' ? 'LIVE_EVENTS' : signal.kind === 'message' ? 'MESSAGES' : 'LIVE_COMMANDS';
+    if (!this.#hasSinks(stream) || !isJsonObject(b.headers)) return;
     if (signal.kind === 'event') {
       const event = b.event;
-      if (!isJsonObject(event) || typeof event.thingId !== 'string' || typeof event.path !== 'string') return;
-      if (!isJsonObject(b.headers)) return;
+      if (!isRelayedEvent(event)) return;
       const ctx = await this.#context(event.thingId);
-      this.#deliverEvent(event as unknown as ThingEvent, b.headers, ctx, undefined);
+      this.#deliverEvent(event, b.headers, ctx, undefined);
       return;
     }
-    const correlationId = b.correlationId;
-    const timeoutMs = b.timeoutMs;
-    if (typeof correlationId !== 'string' || typeof timeoutMs !== 'number' || !isJsonObject(b.headers))
+    const { correlationId, request, timeoutMs } = b;
+    if (typeof correlationId !== 'string' || typeof request !== 'string' || typeof timeoutMs !== 'number')
       return;
+    const awaited = timeoutMs > 0;
+    // A device's reply names only the correlation-id: while another request with the same one waits
+    // here, the reply could not be told apart, so the newcomer is not delivered (its sender gets 408).
+    const collides = () => awaited && (this.#pending.has(correlationId) || this.#forwards.has(correlationId));
     const value = b.value;
     let recipients: Set<string>;
     if (signal.kind === 'message') {
       const address = b.address;
       if (!isMessageAddress(address)) return;
       const ctx = await this.#context(address.thingId);
-      const resource = messageResource(address);
-      recipients = this.#deliverMessage(address, value, b.headers, ctx, resource, undefined, undefined);
-    } else {
-      const { thingId, action, path } = b;
-      if (typeof thingId !== 'string' || typeof action !== 'string' || typeof path !== 'string') return;
-      const ctx = await this.#context(thingId);
-      recipients = this.#deliverCommand(
-        thingId,
-        action as LiveCommandRequest['action'],
-        path,
+      if (collides()) return;
+      recipients = this.#deliverMessage(
+        address,
         value,
         b.headers,
         ctx,
+        messageResource(address),
         undefined,
         undefined,
       );
+    } else {
+      const { thingId, action, path } = b;
+      if (typeof thingId !== 'string' || !isLiveCommandAction(action) || typeof path !== 'string') return;
+      const ctx = await this.#context(thingId);
+      if (collides()) return;
+      recipients = this.#deliverCommand(thingId, action, path, value, b.headers, ctx, undefined, undefined);
     }
-    if (recipients.size === 0 || timeoutMs <= 0 || this.#forwards.has(correlationId)) return;
+    if (recipients.size === 0 || !awaited) return;
     const timer = setTimeout(() => this.#forwards.delete(correlationId), Math.min(timeoutMs, MAX_FORWARD_MS));
     timer.unref();
-    this.#forwards.set(correlationId, { node: signal.node, recipients, timer });
+    this.#forwards.set(correlationId, { node: signal.node, request, recipients, timer });
   }
 
-  /** The reply another node sent to a request waiting here. */
-  #replyFromNode(correlationId: string, reply: JsonObject): void {
+  #hasSinks(stream: LiveStream): boolean {
+    for (const sink of this.#sinks) if (sink.stream === stream) return true;
+    return false;
+  }
+
+  /** The reply another node sent to a request waiting here (only to the very request it answers). */
+  #replyFromNode(correlationId: string, request: string, reply: JsonObject): void {
     const p = this.#pending.get(correlationId);
-    if (!p || typeof reply.status !== 'number' || !isJsonObject(reply.headers)) return;
+    if (!p || p.request !== request || typeof reply.status !== 'number' || !isJsonObject(reply.headers))
+      return;
     clearTimeout(p.timer);
     this.#pending.delete(correlationId);
     p.resolve(reply as unknown as LiveReply);
@@ -490,13 +512,14 @@ export class LiveRouter {
     if (!f || !f.recipients.has(responder)) return false;
     clearTimeout(f.timer);
     this.#forwards.delete(correlationId);
-    this.#deps.relay?.reply(f.node, correlationId, reply as unknown as JsonObject);
+    this.#deps.relay?.reply(f.node, correlationId, f.request, reply as unknown as JsonObject);
     return true;
   }
 
   #await(
     correlationId: string,
     kind: Pending['kind'],
+    request: string,
     recipients: ReadonlySet<string>,
     timeoutMs: number,
   ): Promise<LiveReply | undefined> {
@@ -511,7 +534,7 @@ export class LiveRouter {
         resolve(undefined);
       }, timeoutMs);
       timer.unref();
-      this.#pending.set(correlationId, { kind, recipients, resolve, timer });
+      this.#pending.set(correlationId, { kind, request, recipients, resolve, timer });
     });
   }
 
@@ -532,6 +555,35 @@ export class LiveRouter {
 /** The `message:` resource of an address, e.g. `/features/tank/inbox/messages/heat`. */
 function messageResource(a: MessageAddress): string {
   return `${a.featureId !== undefined ? `/features/${a.featureId}` : ''}/${a.mailbox}/messages/${a.subject}`;
+}
+
+const LIVE_COMMAND_ACTIONS: ReadonlySet<string> = new Set([
+  'retrieve',
+  'modify',
+  'create',
+  'merge',
+  'delete',
+]);
+
+function isLiveCommandAction(v: unknown): v is LiveCommandRequest['action'] {
+  return typeof v === 'string' && LIVE_COMMAND_ACTIONS.has(v);
+}
+
+const EVENT_ACTIONS: ReadonlySet<string> = new Set(THING_EVENT_ACTIONS);
+
+/** A live event as another node relays it: every field the delivery relies on, of the right kind. */
+function isRelayedEvent(v: unknown): v is ThingEvent {
+  return (
+    isJsonObject(v) &&
+    typeof v.type === 'string' &&
+    typeof v.action === 'string' &&
+    EVENT_ACTIONS.has(v.action) &&
+    typeof v.thingId === 'string' &&
+    typeof v.path === 'string' &&
+    parsePointer(v.path) !== undefined &&
+    Number.isSafeInteger(v.revision) &&
+    typeof v.timestamp === 'string'
+  );
 }
 
 function isMessageAddress(v: unknown): v is MessageAddress {

@@ -16,13 +16,18 @@ import { NatsBus, type DropReason } from './nats-bus.js';
 const URL = process.env.EGIZ_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const subject = () => `egiz.test.${randomBytes(6).toString('hex')}`;
 
-runBusContract('nats', async () => {
-  const s = subject();
-  const publisher = new NatsBus({ url: URL, subject: s });
-  const subscriber = new NatsBus({ url: URL, subject: s });
-  await Promise.all([publisher.open(), subscriber.open()]);
-  return { publisher, subscriber };
-});
+runBusContract(
+  'nats',
+  async () => {
+    const s = subject();
+    const publisher = new NatsBus({ url: URL, subject: s });
+    const subscriber = new NatsBus({ url: URL, subject: s });
+    await Promise.all([publisher.open(), subscriber.open()]);
+    return { publisher, subscriber };
+  },
+  // Messages cross a broker: what must not arrive is watched for longer than in one process.
+  { quietMs: 250 },
+);
 
 function thing(thingId: string, revision: number, committedAt?: number): BusMessage {
   const event: ThingEvent = {
@@ -88,9 +93,14 @@ describe('NatsBus', () => {
     });
     a.publish([thing('org.egiz:shared', 1)]);
     await until(() => seen.length === 1, 'revision 1');
+    const markers: string[] = [];
+    c.subscribe((m) => {
+      if (m.kind === 'thing' && m.event.thingId === 'org.egiz:marker') markers.push(m.event.thingId);
+    });
     // Node b commits revision 3 after node a committed 2, but b's message reaches the broker first.
-    b.publish([thing('org.egiz:shared', 3)]);
-    await new Promise((r) => setTimeout(r, 30));
+    b.publish([thing('org.egiz:shared', 3), thing('org.egiz:marker', 1)]);
+    // b's marker came after its revision 3: once c has the marker, c has held revision 3.
+    await until(() => markers.length === 1, "b's marker");
     expect(seen).toEqual([1]); // 3 waits for 2
     a.publish([thing('org.egiz:shared', 2)]);
     await until(() => seen.length === 3, 'revisions 2 and 3');
@@ -132,7 +142,7 @@ describe('NatsBus', () => {
     const replies: Record<string, unknown[]> = { a: [], b: [], c: [] };
     for (const [name, bus] of Object.entries({ a, b, c })) {
       bus.relay.onSignal((sig) => signals[name]?.push(sig));
-      bus.relay.onReply((cid, reply) => replies[name]?.push([cid, reply]));
+      bus.relay.onReply((cid, request, reply) => replies[name]?.push([cid, request, reply]));
     }
     const signal = {
       kind: 'message' as const,
@@ -142,9 +152,9 @@ describe('NatsBus', () => {
     a.relay.broadcast(signal);
     await until(() => signals.b?.length === 1 && signals.c?.length === 1, 'the signal on b and c');
     expect(signals.b).toEqual([signal]);
-    b.relay.reply(a.relay.node, 'c-1', { status: 200, headers: {} });
+    b.relay.reply(a.relay.node, 'c-1', 'r-1', { status: 200, headers: {} });
     await until(() => replies.a?.length === 1, 'the reply on a');
-    expect(replies.a).toEqual([['c-1', { status: 200, headers: {} }]]);
+    expect(replies.a).toEqual([['c-1', 'r-1', { status: 200, headers: {} }]]);
     const raw = await connect({ servers: URL });
     try {
       raw.publish(`${s}.live.signals`, JSON.stringify({ kind: 'teleport', node: 'x', body: {} }));
@@ -159,6 +169,21 @@ describe('NatsBus', () => {
     expect(replies.b).toEqual([]);
     expect(replies.c).toEqual([]);
     expect(drops).toEqual(['malformed', 'malformed']);
+  });
+
+  it('opens once however often it is asked, and a close during the opening closes what it opened', async () => {
+    const s = subject();
+    const bus = new NatsBus({ url: URL, subject: s });
+    const opening = bus.open();
+    expect(bus.open()).toBe(opening);
+    const got: BusMessage[] = [];
+    bus.subscribe((m) => got.push(m));
+    await bus.close();
+    await opening;
+    const other = await node(s);
+    other.publish([thing('org.egiz:after-close', 1)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual([]);
   });
 
   it('refuses to open, with the address in the message, when no broker answers', async () => {

@@ -72,12 +72,14 @@ function wireJson(message: BusMessage): string {
 export class NatsBus implements EventBus {
   readonly #options: NatsBusOptions;
   readonly #listeners = new Set<BusListener>();
+  readonly #arrivals = new Set<BusListener>();
   readonly #order: RevisionOrder<Keyed>;
   readonly #relay: NatsLiveRelay;
   #nc: NatsConnection | undefined;
   #subscription: Subscription | undefined;
   #policySubscription: Subscription | undefined;
   #closed = false;
+  #opening: Promise<void> | undefined;
 
   constructor(options: NatsBusOptions) {
     this.#options = options;
@@ -101,9 +103,15 @@ export class NatsBus implements EventBus {
     return this.#relay;
   }
 
-  /** Connects and subscribes; rejects with a clear message when the broker cannot be reached. */
-  async open(): Promise<void> {
-    if (this.#nc) return;
+  /**
+   * Connects and subscribes; rejects with a clear message when the broker cannot be reached. Called
+   * again, it answers the same promise; `close()` during it waits for it and closes what it opened.
+   */
+  open(): Promise<void> {
+    return (this.#opening ??= this.#connect());
+  }
+
+  async #connect(): Promise<void> {
     const o = this.#options;
     const servers = o.url
       .split(',')
@@ -131,6 +139,10 @@ export class NatsBus implements EventBus {
         { cause: e },
       );
     }
+    if (this.#closed) {
+      await nc.close();
+      return;
+    }
     this.#nc = nc;
     // Committed events only; the live relay reads its own subjects below the same prefix.
     this.#subscription = nc.subscribe(`${o.subject}.things.>`, { callback: this.#onWire });
@@ -139,7 +151,14 @@ export class NatsBus implements EventBus {
     void this.#watch(nc);
     // A round trip: the broker has registered the subscriptions before open() resolves, so nothing
     // another node publishes after this node is up can pass it by.
-    await nc.flush();
+    try {
+      await nc.flush();
+    } catch (e) {
+      this.#nc = undefined;
+      this.#relay.detach();
+      await nc.close().catch(() => undefined);
+      throw new Error(`the NATS event bus lost its connection while subscribing: ${String(e)}`, { cause: e });
+    }
   }
 
   readonly #onWire = (err: Error | null, msg: Msg): void => {
@@ -148,6 +167,13 @@ export class NatsBus implements EventBus {
     if (message === undefined) {
       this.#drop('malformed', { subject: msg.subject, bytes: msg.data.length });
       return;
+    }
+    for (const l of this.#arrivals) {
+      try {
+        l(message);
+      } catch {
+        // An observer's failure must not stop delivery.
+      }
     }
     this.#order.offer(keyed(message));
   };
@@ -178,11 +204,19 @@ export class NatsBus implements EventBus {
     return () => this.#listeners.delete(listener);
   }
 
+  onArrival(listener: BusListener): () => void {
+    this.#arrivals.add(listener);
+    return () => this.#arrivals.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#order.flush();
     this.#listeners.clear();
+    this.#arrivals.clear();
+    // An open() under way finishes first (and, seeing the bus closed, closes what it connected).
+    await this.#opening?.catch(() => undefined);
     const nc = this.#nc;
     if (!nc) return;
     this.#subscription?.unsubscribe();

@@ -16,7 +16,7 @@ export class NatsLiveRelay implements LiveRelay {
   readonly node = randomUUID().replaceAll('-', '');
   readonly #subject: string;
   readonly #signalHandlers = new Set<(signal: RelayedLive) => void>();
-  readonly #replyHandlers = new Set<(correlationId: string, reply: JsonObject) => void>();
+  readonly #replyHandlers = new Set<(correlationId: string, request: string, reply: JsonObject) => void>();
   readonly #onMalformed: () => void;
   readonly #onUnpublishable: (err: unknown) => void;
   #nc: NatsConnection | undefined;
@@ -51,7 +51,7 @@ export class NatsLiveRelay implements LiveRelay {
             this.#onMalformed();
             return;
           }
-          for (const h of this.#replyHandlers) h(r.correlationId, r.reply);
+          for (const h of this.#replyHandlers) h(r.correlationId, r.request, r.reply);
         },
       }),
     ];
@@ -74,12 +74,12 @@ export class NatsLiveRelay implements LiveRelay {
     return () => this.#signalHandlers.delete(handler);
   }
 
-  reply(node: string, correlationId: string, reply: JsonObject): void {
+  reply(node: string, correlationId: string, request: string, reply: JsonObject): void {
     if (!/^[0-9a-f]{32}$/.test(node)) return;
-    this.#publish(`${this.#subject}.live.replies.${node}`, { correlationId, reply });
+    this.#publish(`${this.#subject}.live.replies.${node}`, { correlationId, request, reply });
   }
 
-  onReply(handler: (correlationId: string, reply: JsonObject) => void): () => void {
+  onReply(handler: (correlationId: string, request: string, reply: JsonObject) => void): () => void {
     this.#replyHandlers.add(handler);
     return () => this.#replyHandlers.delete(handler);
   }
@@ -111,8 +111,9 @@ function parseSignal(text: string): RelayedLive | undefined {
   return { kind: v.kind as RelayedLive['kind'], node: v.node, body: v.body };
 }
 
-function parseReply(text: string): { correlationId: string; reply: JsonObject } | undefined {
+function parseReply(text: string): { correlationId: string; request: string; reply: JsonObject } | undefined {
   const v = parse(text);
-  if (!v || typeof v.correlationId !== 'string' || !isJsonObject(v.reply)) return undefined;
-  return { correlationId: v.correlationId, reply: v.reply };
+  if (!v || typeof v.correlationId !== 'string' || typeof v.request !== 'string' || !isJsonObject(v.reply))
+    return undefined;
+  return { correlationId: v.correlationId, request: v.request, reply: v.reply };
 }
