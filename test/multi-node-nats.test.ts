@@ -69,6 +69,16 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
     f.topic === `${thingId.replace(':', '/')}/things/twin/events/modified` &&
     f.path === '/attributes/n';
 
+  it('reports the bus in the health details', async () => {
+    const res = await fetch(`${a.url}/status/health`, {
+      headers: { authorization: basic('devops:devops-pw') },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { details: unknown }).details).toMatchObject({
+      bus: { kind: 'nats', up: true },
+    });
+  });
+
   it("delivers one node's changes to the other node's subscribers, in revision order across writers", async () => {
     const id = `${NS}:shared-${tag}`;
     expect(

@@ -141,7 +141,12 @@ export function createEgiz(config: EgizConfig, options: EgizOptions = {}): Egiz 
       return (await store.ping()) ? undefined : 'store unreachable';
     },
     async details(): Promise<Record<string, unknown>> {
-      return { store: { dialect: store.dialect, up: await store.ping() }, state };
+      return {
+        store: { dialect: store.dialect, up: await store.ping() },
+        // Another node's events and live signals need the broker; this node's own work does not.
+        bus: { kind: config.bus.kind, up: bus.connected?.() ?? true },
+        state,
+      };
     },
   };
 

@@ -75,6 +75,8 @@ export interface EventBus {
    * (which may hold it back): for the caches, which must forget older copies at once.
    */
   onArrival?(listener: BusListener): () => void;
+  /** Whether the broker is reachable now (adapters with one; the in-process bus is always up). */
+  connected?(): boolean;
   /** Live routing between nodes, when the adapter connects several. */
   readonly relay?: LiveRelay;
   close(): Promise<void>;

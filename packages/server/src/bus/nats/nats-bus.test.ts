@@ -66,6 +66,7 @@ describe('NatsBus', () => {
     const s = subject();
     const a = await node(s);
     const b = await node(s);
+    expect(a.connected()).toBe(true);
     const local: BusMessage[] = [];
     const remote: BusMessage[] = [];
     a.subscribe((m) => local.push(m));
@@ -174,12 +175,14 @@ describe('NatsBus', () => {
   it('opens once however often it is asked, and a close during the opening closes what it opened', async () => {
     const s = subject();
     const bus = new NatsBus({ url: URL, subject: s });
+    expect(bus.connected()).toBe(false);
     const opening = bus.open();
     expect(bus.open()).toBe(opening);
     const got: BusMessage[] = [];
     bus.subscribe((m) => got.push(m));
     await bus.close();
     await opening;
+    expect(bus.connected()).toBe(false);
     const other = await node(s);
     other.publish([thing('org.egiz:after-close', 1)]);
     await new Promise((r) => setTimeout(r, 100));

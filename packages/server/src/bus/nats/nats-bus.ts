@@ -79,6 +79,7 @@ export class NatsBus implements EventBus {
   #subscription: Subscription | undefined;
   #policySubscription: Subscription | undefined;
   #closed = false;
+  #up = false;
   #opening: Promise<void> | undefined;
 
   constructor(options: NatsBusOptions) {
@@ -148,6 +149,7 @@ export class NatsBus implements EventBus {
     this.#subscription = nc.subscribe(`${o.subject}.things.>`, { callback: this.#onWire });
     this.#policySubscription = nc.subscribe(`${o.subject}.policies.>`, { callback: this.#onWire });
     this.#relay.attach(nc);
+    this.#up = true;
     void this.#watch(nc);
     // A round trip: the broker has registered the subscriptions before open() resolves, so nothing
     // another node publishes after this node is up can pass it by.
@@ -202,6 +204,10 @@ export class NatsBus implements EventBus {
   subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  connected(): boolean {
+    return this.#up && !this.#closed;
   }
 
   onArrival(listener: BusListener): () => void {
