@@ -229,6 +229,47 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
     }
   });
 
+  it('aggregates a custom acknowledgement that a subscriber of the other node issues', async () => {
+    const id = `${NS}:acked-${tag}`;
+    const label = `nodes:${tag}`;
+    expect(
+      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
+    ).toBe(201);
+    const subscriber = await WsTestClient.connect(b.url, { query: `declared-acks=${label}` });
+    try {
+      await subscriber.control(`START-SEND-EVENTS?namespaces=${NS}`);
+      const pending = fetch(
+        `${a.url}/api/2/things/${id}/attributes/n?requested-acks=twin-persisted,${label}&timeout=5s`,
+        {
+          method: 'PUT',
+          headers: {
+            authorization: basic('ditto:ditto'),
+            'content-type': 'application/json',
+            'correlation-id': `ack-${tag}`,
+          },
+          body: '7',
+        },
+      );
+      const event = await subscriber.next(isModified(id), 5000, 'the event on b');
+      expect(event.headers).toMatchObject({ 'correlation-id': `ack-${tag}`, 'requested-acks': [label] });
+      subscriber.send({
+        topic: String(event.topic).replace(/events\/\w+$/, `acks/${label}`),
+        headers: { 'correlation-id': `ack-${tag}` },
+        path: '/',
+        status: 200,
+        value: { seen: 'on node b' },
+      });
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        'twin-persisted': { status: 204 },
+        [label]: { status: 200, payload: { seen: 'on node b' } },
+      });
+    } finally {
+      await subscriber.close();
+    }
+  });
+
   it("delivers a device's live events to the other node's sessions, and times out where nobody answers", async () => {
     const id = `${NS}:emitter-${tag}`;
     expect(

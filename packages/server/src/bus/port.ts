@@ -30,6 +30,11 @@ export type BusMessage =
        * names): `correlation-id`, `requested-acks` (custom labels only, JSON array), `ditto-originator`.
        */
       readonly headers?: Readonly<Record<string, string>>;
+      /**
+       * The node that published it (set by broker buses on what travels between nodes): custom
+       * acknowledgements of the event go back to that node, which waits for them.
+       */
+      readonly node?: string;
     }
   | { readonly kind: 'policy'; readonly event: PolicyChange; readonly origin?: string };
 
@@ -61,6 +66,10 @@ export interface LiveRelay {
   reply(node: string, correlationId: string, request: string, reply: JsonObject): void;
   /** Replies other nodes sent to this node's requests. */
   onReply(handler: (correlationId: string, request: string, reply: JsonObject) => void): () => void;
+  /** Sends a custom acknowledgement to the node that published the acknowledged event. */
+  ack(node: string, correlationId: string, label: string, result: JsonObject): void;
+  /** Acknowledgements other nodes sent to this node. */
+  onAck(handler: (correlationId: string, label: string, result: JsonObject) => void): () => void;
 }
 
 export interface EventBus {

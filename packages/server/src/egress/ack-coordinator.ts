@@ -15,6 +15,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@egiz/core';
+import type { LiveRelay } from '../bus/port.js';
 
 export type HeaderSource = (name: string) => JsonValue | undefined;
 
@@ -129,10 +130,40 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-/** Custom acks collected per correlation-id, and the labels each session declared. */
+/** How long an event from another node may be acknowledged here, at most (Ditto's longest ack timeout). */
+const REMOTE_ROUTE_MS = DEFAULT_ACK_TIMEOUT_MS;
+/** Events from other nodes whose acknowledgements this node routes at once, at most. */
+const REMOTE_ROUTES = 10_000;
+
+/**
+ * Custom acks collected per correlation-id, and the labels each session declared. With a broker bus
+ * (`relay`), an ack for an event another node published goes back to that node, which waits for it.
+ */
 export class AckCoordinator {
   readonly #pending = new Map<string, Pending>();
   readonly #declared = new Map<string, string>();
+  readonly #relay: LiveRelay | undefined;
+  /** Correlation-id of an event from another node → that node, until the route expires. */
+  readonly #routes = new Map<string, { readonly node: string; readonly until: number }>();
+  readonly #offRelay: (() => void) | undefined;
+
+  constructor(opts: { readonly relay?: LiveRelay } = {}) {
+    this.#relay = opts.relay;
+    // Acks from other nodes are for this node's requests only: never routed on again.
+    this.#offRelay = opts.relay?.onAck((cid, label, result) => {
+      this.#receiveHere(cid, label, result as unknown as AckResult);
+    });
+  }
+
+  /** An event another node published asks for custom acks: they are routed back to that node. */
+  routeToNode(correlationId: string, node: string): void {
+    this.#routes.delete(correlationId);
+    this.#routes.set(correlationId, { node, until: Date.now() + REMOTE_ROUTE_MS });
+    if (this.#routes.size > REMOTE_ROUTES) {
+      const oldest = this.#routes.keys().next();
+      if (!oldest.done) this.#routes.delete(oldest.value);
+    }
+  }
 
   /** Declares labels for a session; throws `acknowledgement:label.not.unique` or `...forbidden`. */
   declare(owner: string, labels: readonly string[]): void {
@@ -187,8 +218,23 @@ export class AckCoordinator {
     this.#pending.delete(correlationId);
   }
 
-  /** An ack from a subscriber; false when nobody waits for it (late or unknown). */
+  /**
+   * An ack from a subscriber: for a request waiting here, or for an event another node published
+   * (sent there); false when nobody waits for it (late or unknown).
+   */
   receive(correlationId: string, label: string, result: AckResult): boolean {
+    if (this.#receiveHere(correlationId, label, result)) return true;
+    const route = this.#routes.get(correlationId);
+    if (!route || !this.#relay) return false;
+    if (route.until < Date.now()) {
+      this.#routes.delete(correlationId);
+      return false;
+    }
+    this.#relay.ack(route.node, correlationId, label, result as unknown as JsonObject);
+    return true;
+  }
+
+  #receiveHere(correlationId: string, label: string, result: AckResult): boolean {
     const p = this.#pending.get(correlationId);
     if (!p || !p.labels.has(label) || p.results.has(label)) return false;
     p.results.set(label, result);
@@ -222,6 +268,8 @@ export class AckCoordinator {
 
   /** Stops every timer (shutdown). */
   close(): void {
+    this.#offRelay?.();
+    this.#routes.clear();
     for (const id of [...this.#pending.keys()]) {
       const p = this.#pending.get(id);
       if (p) {

@@ -73,7 +73,18 @@ export function createRealtime(deps: {
     ...(deps.bus.relay ? { relay: deps.bus.relay } : {}),
     onRelayError: (err) => deps.logger.warn({ err }, 'a live signal from another node was not delivered'),
   });
-  const acks = new AckCoordinator();
+  const acks = new AckCoordinator(deps.bus.relay ? { relay: deps.bus.relay } : {});
+  // An event from another node that asks for custom acks: they go back to the node that waits.
+  deps.bus.onArrival?.((m) => {
+    const cid = m.kind === 'thing' ? m.headers?.['correlation-id'] : undefined;
+    if (
+      m.kind === 'thing' &&
+      m.node !== undefined &&
+      cid !== undefined &&
+      m.headers?.['requested-acks'] !== undefined
+    )
+      acks.routeToNode(cid, m.node);
+  });
   const announcer = new PolicyAnnouncer({
     clock: deps.clock,
     acks,

@@ -31,6 +31,7 @@ function validThing(m: JsonObject): boolean {
     optional(m.policyId, isString) &&
     optional(m.origin, isString) &&
     optional(m.headers, isStringRecord) &&
+    optional(m.node, isString) &&
     m.committedAt === undefined
   );
 }

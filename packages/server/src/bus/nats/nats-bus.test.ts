@@ -133,7 +133,7 @@ describe('NatsBus', () => {
     expect(drops).toEqual(['malformed', 'malformed', 'malformed']);
   });
 
-  it('relays live signals to the other nodes only, and a reply to the node that asked only', async () => {
+  it('relays live signals to the other nodes only, and a reply or an ack to the node it is for only', async () => {
     const s = subject();
     const drops: DropReason[] = [];
     const a = await node(s);
@@ -156,6 +156,12 @@ describe('NatsBus', () => {
     b.relay.reply(a.relay.node, 'c-1', 'r-1', { status: 200, headers: {} });
     await until(() => replies.a?.length === 1, 'the reply on a');
     expect(replies.a).toEqual([['c-1', 'r-1', { status: 200, headers: {} }]]);
+    const acks: Record<string, unknown[]> = { a: [], b: [], c: [] };
+    for (const [name, bus] of Object.entries({ a, b, c }))
+      bus.relay.onAck((cid, label, result) => acks[name]?.push([cid, label, result]));
+    c.relay.ack(a.relay.node, 'c-1', 'my:ack', { status: 200 });
+    await until(() => acks.a?.length === 1, 'the ack on a');
+    expect(acks.a).toEqual([['c-1', 'my:ack', { status: 200 }]]);
     const raw = await connect({ servers: URL });
     try {
       raw.publish(`${s}.live.signals`, JSON.stringify({ kind: 'teleport', node: 'x', body: {} }));
@@ -169,6 +175,7 @@ describe('NatsBus', () => {
     expect(signals.a).toEqual([]); // the sender does not get its own signal
     expect(replies.b).toEqual([]);
     expect(replies.c).toEqual([]);
+    expect([acks.b, acks.c]).toEqual([[], []]);
     expect(drops).toEqual(['malformed', 'malformed']);
   });
 

@@ -60,13 +60,14 @@ function keyed(message: BusMessage): Keyed {
     : { key: `policy:${message.event.policyId}`, revision: message.event.revision, message };
 }
 
-/** The message as it travels: without the publishing process's clock reading. */
-function wireJson(message: BusMessage): string {
-  if (message.kind === 'thing' && message.committedAt !== undefined) {
-    const { committedAt: _local, ...rest } = message;
-    return JSON.stringify(rest);
-  }
-  return JSON.stringify(message);
+/**
+ * The message as it travels: without the publishing process's clock reading, and with the
+ * publishing node when a thing event asks for acknowledgements (they come back to that node).
+ */
+function wireJson(message: BusMessage, node: string): string {
+  if (message.kind !== 'thing') return JSON.stringify(message);
+  const { committedAt: _local, ...rest } = message;
+  return JSON.stringify(message.headers?.['requested-acks'] !== undefined ? { ...rest, node } : rest);
 }
 
 export class NatsBus implements EventBus {
@@ -177,7 +178,11 @@ export class NatsBus implements EventBus {
         // An observer's failure must not stop delivery.
       }
     }
-    this.#order.offer(keyed(message));
+    // The publishing node is for the arrival observers (acknowledgement routing), not subscribers.
+    if (message.kind === 'thing' && message.node !== undefined) {
+      const { node: _publisher, ...delivered } = message;
+      this.#order.offer(keyed(delivered));
+    } else this.#order.offer(keyed(message));
   };
 
   publish(messages: readonly BusMessage[]): void {
@@ -190,7 +195,7 @@ export class NatsBus implements EventBus {
       const ns = namespaceOf(m.kind === 'thing' ? m.event.thingId : m.event.policyId) || '_';
       const subject = `${prefix}.${m.kind === 'thing' ? 'things' : 'policies'}.${ns}`;
       try {
-        nc.publish(subject, wireJson(m));
+        nc.publish(subject, wireJson(m, this.#relay.node));
       } catch (e) {
         this.#drop('unpublishable', {
           subject,

@@ -1,7 +1,8 @@
 /**
  * @module Live routing between nodes over NATS: a live signal goes to `<subject>.live.signals`,
  * which every node reads, and the reply to `<subject>.live.replies.<node>`, which only the node
- * that routed the request reads. Core publish/subscribe, at most once, like Ditto's live channel:
+ * that routed the request reads; a custom acknowledgement of an event goes to
+ * `<subject>.live.acks.<node>` of the node that published the event. Core publish/subscribe, at most once, like Ditto's live channel:
  * a lost signal or reply surfaces as the request's timeout (408). Whatever arrives is checked for
  * its shape before a handler sees it.
  */
@@ -17,6 +18,7 @@ export class NatsLiveRelay implements LiveRelay {
   readonly #subject: string;
   readonly #signalHandlers = new Set<(signal: RelayedLive) => void>();
   readonly #replyHandlers = new Set<(correlationId: string, request: string, reply: JsonObject) => void>();
+  readonly #ackHandlers = new Set<(correlationId: string, label: string, result: JsonObject) => void>();
   readonly #onMalformed: () => void;
   readonly #onUnpublishable: (err: unknown) => void;
   #nc: NatsConnection | undefined;
@@ -43,6 +45,17 @@ export class NatsLiveRelay implements LiveRelay {
           for (const h of this.#signalHandlers) h(signal);
         },
       }),
+      nc.subscribe(`${this.#subject}.live.acks.${this.node}`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const a = parseAck(msg.string());
+          if (!a) {
+            this.#onMalformed();
+            return;
+          }
+          for (const h of this.#ackHandlers) h(a.correlationId, a.label, a.result);
+        },
+      }),
       nc.subscribe(`${this.#subject}.live.replies.${this.node}`, {
         callback: (err, msg) => {
           if (err) return;
@@ -63,6 +76,7 @@ export class NatsLiveRelay implements LiveRelay {
     this.#nc = undefined;
     this.#signalHandlers.clear();
     this.#replyHandlers.clear();
+    this.#ackHandlers.clear();
   }
 
   broadcast(signal: RelayedLive): void {
@@ -82,6 +96,16 @@ export class NatsLiveRelay implements LiveRelay {
   onReply(handler: (correlationId: string, request: string, reply: JsonObject) => void): () => void {
     this.#replyHandlers.add(handler);
     return () => this.#replyHandlers.delete(handler);
+  }
+
+  ack(node: string, correlationId: string, label: string, result: JsonObject): void {
+    if (!/^[0-9a-f]{32}$/.test(node)) return;
+    this.#publish(`${this.#subject}.live.acks.${node}`, { correlationId, label, result });
+  }
+
+  onAck(handler: (correlationId: string, label: string, result: JsonObject) => void): () => void {
+    this.#ackHandlers.add(handler);
+    return () => this.#ackHandlers.delete(handler);
   }
 
   #publish(subject: string, payload: unknown): void {
@@ -116,4 +140,12 @@ function parseReply(text: string): { correlationId: string; request: string; rep
   if (!v || typeof v.correlationId !== 'string' || typeof v.request !== 'string' || !isJsonObject(v.reply))
     return undefined;
   return { correlationId: v.correlationId, request: v.request, reply: v.reply };
+}
+
+function parseAck(text: string): { correlationId: string; label: string; result: JsonObject } | undefined {
+  const v = parse(text);
+  if (!v || typeof v.correlationId !== 'string' || typeof v.label !== 'string' || !isJsonObject(v.result))
+    return undefined;
+  if (!Number.isSafeInteger(v.result.status)) return undefined;
+  return { correlationId: v.correlationId, label: v.label, result: v.result };
 }
