@@ -30,44 +30,37 @@ export class NatsLiveRelay implements LiveRelay {
     this.#onUnpublishable = hooks.onUnpublishable;
   }
 
-  /** Starts reading the signals and this node's replies on an open connection. */
+  /** Starts reading the signals, and this node's replies and acks, on an open connection. */
   attach(nc: NatsConnection): void {
     this.#nc = nc;
     this.#subscriptions = [
-      nc.subscribe(`${this.#subject}.live.signals`, {
-        callback: (err, msg) => {
-          if (err) return;
-          const signal = parseSignal(msg.string());
-          if (!signal || signal.node === this.node) {
-            if (!signal) this.#onMalformed();
-            return;
-          }
-          for (const h of this.#signalHandlers) h(signal);
-        },
+      this.#read(nc, `${this.#subject}.live.signals`, parseSignal, (signal) => {
+        if (signal.node !== this.node) for (const h of this.#signalHandlers) h(signal);
       }),
-      nc.subscribe(`${this.#subject}.live.acks.${this.node}`, {
-        callback: (err, msg) => {
-          if (err) return;
-          const a = parseAck(msg.string());
-          if (!a) {
-            this.#onMalformed();
-            return;
-          }
-          for (const h of this.#ackHandlers) h(a.correlationId, a.label, a.result);
-        },
+      this.#read(nc, `${this.#subject}.live.acks.${this.node}`, parseAck, (a) => {
+        for (const h of this.#ackHandlers) h(a.correlationId, a.label, a.result);
       }),
-      nc.subscribe(`${this.#subject}.live.replies.${this.node}`, {
-        callback: (err, msg) => {
-          if (err) return;
-          const r = parseReply(msg.string());
-          if (!r) {
-            this.#onMalformed();
-            return;
-          }
-          for (const h of this.#replyHandlers) h(r.correlationId, r.request, r.reply);
-        },
+      this.#read(nc, `${this.#subject}.live.replies.${this.node}`, parseReply, (r) => {
+        for (const h of this.#replyHandlers) h(r.correlationId, r.request, r.reply);
       }),
     ];
+  }
+
+  /** Subscribes to `subject`, handing on what `parse` accepts and counting what it refuses. */
+  #read<T>(
+    nc: NatsConnection,
+    subject: string,
+    parse: (text: string) => T | undefined,
+    handle: (value: T) => void,
+  ): Subscription {
+    return nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return;
+        const value = parse(msg.string());
+        if (value === undefined) this.#onMalformed();
+        else handle(value);
+      },
+    });
   }
 
   detach(): void {
