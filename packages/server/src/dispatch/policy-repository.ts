@@ -5,8 +5,7 @@
  */
 import type { PolicyState } from '@egiz/core';
 import type { EntityRecord, Store } from '../store/port.js';
-import { LruCache } from './lru-cache.js';
-import { NewestRevisions } from './newest-revisions.js';
+import { RevisionedCache } from './revisioned-cache.js';
 
 export type PolicyEntity = PolicyState;
 
@@ -34,15 +33,13 @@ export function policyRecord(s: PolicyState): EntityRecord {
 }
 
 export class PolicyRepository {
-  readonly #cache: LruCache<PolicyState>;
-  readonly #newest: NewestRevisions;
+  readonly #cache: RevisionedCache<PolicyState>;
   readonly #store: Store;
   readonly #listeners: ((state: PolicyState) => void)[] = [];
 
   constructor(store: Store, capacity = 10_000) {
     this.#store = store;
-    this.#cache = new LruCache(capacity);
-    this.#newest = new NewestRevisions(capacity);
+    this.#cache = new RevisionedCache(capacity);
   }
 
   async load(id: string): Promise<PolicyState | undefined> {
@@ -51,7 +48,7 @@ export class PolicyRepository {
     const record = await this.#store.get('policy', id);
     if (!record) return undefined;
     const entity = policyFromRecord(record);
-    this.#cacheState(entity);
+    this.#cache.set(entity.id, entity);
     for (const l of this.#listeners) l(entity);
     return entity;
   }
@@ -73,7 +70,7 @@ export class PolicyRepository {
   }
 
   remember(entity: PolicyState): void {
-    this.#cacheState(entity);
+    this.#cache.set(entity.id, entity);
     for (const l of this.#listeners) l(entity);
   }
 
@@ -86,13 +83,6 @@ export class PolicyRepository {
    * older state is cached from now on (a change or load of this node that finishes later).
    */
   forgetOlder(id: string, revision: number): void {
-    this.#newest.heard(id, revision);
-    const hit = this.#cache.get(id);
-    if (hit && hit.revision < revision) this.#cache.delete(id);
-  }
-
-  #cacheState(entity: PolicyState): void {
-    if (this.#newest.outdated(entity.id, entity.revision)) this.#cache.delete(entity.id);
-    else this.#cache.set(entity.id, entity);
+    this.#cache.forgetOlder(id, revision);
   }
 }

@@ -25,8 +25,7 @@ import { thingWithSpecialFields } from '../things/projection.js';
 import type { AuthContext } from './auth-context.js';
 import { ConflictError, type GroupCommitter } from './group-committer.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { LruCache } from './lru-cache.js';
-import { NewestRevisions } from './newest-revisions.js';
+import { RevisionedCache } from './revisioned-cache.js';
 import type { PolicyEnforcers } from './policy-enforcers.js';
 import type { PolicyEntity, PolicyRepository } from './policy-repository.js';
 import type { PolicyService, PreparedPolicyCreation } from './policy-service.js';
@@ -121,8 +120,7 @@ export class ThingService {
   readonly #policyService: PolicyService;
   readonly #clock: () => Date;
   readonly #config: ThingServiceConfig;
-  readonly #cache: LruCache<ThingState>;
-  readonly #newest: NewestRevisions;
+  readonly #cache: RevisionedCache<ThingState>;
   readonly #queue = new KeyedQueue();
 
   constructor(deps: {
@@ -143,8 +141,7 @@ export class ThingService {
     this.#policyService = deps.policyService;
     this.#clock = deps.clock;
     this.#config = deps.config;
-    this.#cache = new LruCache(deps.config.cacheSize);
-    this.#newest = new NewestRevisions(deps.config.cacheSize);
+    this.#cache = new RevisionedCache(deps.config.cacheSize);
   }
 
   async execute(cmd: ThingCommand, auth: AuthContext, opts: ExecuteOptions = {}): Promise<Decision> {
@@ -231,7 +228,7 @@ export class ThingService {
     const record = await this.#store.get('thing', thingId);
     if (!record) return undefined;
     const state = stateFromRecord(record);
-    this.#cacheState(thingId, state);
+    this.#cache.set(thingId, state);
     return state;
   }
 
@@ -247,7 +244,7 @@ export class ThingService {
     if (misses.length > 0)
       for (const r of await this.#store.getMany('thing', misses)) {
         const s = stateFromRecord(r);
-        this.#cacheState(r.id, s);
+        this.#cache.set(r.id, s);
         found.set(r.id, s);
       }
     const out: ThingState[] = [];
@@ -304,14 +301,7 @@ export class ThingService {
    * older state is cached from now on (a write or read of this node that finishes later).
    */
   forgetOlder(thingId: string, revision: number): void {
-    this.#newest.heard(thingId, revision);
-    const hit = this.#cache.get(thingId);
-    if (hit && hit.revision < revision) this.#cache.delete(thingId);
-  }
-
-  #cacheState(thingId: string, state: ThingState): void {
-    if (this.#newest.outdated(thingId, state.revision)) this.#cache.delete(thingId);
-    else this.#cache.set(thingId, state);
+    this.#cache.forgetOlder(thingId, revision);
   }
 
   /** Waits until queued writes are done (graceful shutdown). */
@@ -405,7 +395,7 @@ export class ThingService {
           );
         throw e;
       }
-      this.#cacheState(cmd.thingId, decision.next);
+      this.#cache.set(cmd.thingId, decision.next);
       if (createdPolicy) this.#policies.remember(createdPolicy);
       // A deleted Thing has no policyId any more; its readers are those of the policy it had.
       const policyId = decision.next.thing.policyId ?? state?.thing.policyId;
