@@ -16,6 +16,7 @@ import {
   type JsonValue,
 } from '@egiz/core';
 import type { LiveRelay } from '../bus/port.js';
+import { LruCache } from '../dispatch/lru-cache.js';
 
 export type HeaderSource = (name: string) => JsonValue | undefined;
 
@@ -144,7 +145,7 @@ export class AckCoordinator {
   readonly #declared = new Map<string, string>();
   readonly #relay: LiveRelay | undefined;
   /** Correlation-id of an event from another node → that node, until the route expires. */
-  readonly #routes = new Map<string, { readonly node: string; readonly until: number }>();
+  readonly #routes = new LruCache<{ readonly node: string; readonly until: number }>(REMOTE_ROUTES);
   readonly #offRelay: (() => void) | undefined;
 
   constructor(opts: { readonly relay?: LiveRelay } = {}) {
@@ -157,12 +158,7 @@ export class AckCoordinator {
 
   /** An event another node published asks for custom acks: they are routed back to that node. */
   routeToNode(correlationId: string, node: string): void {
-    this.#routes.delete(correlationId);
     this.#routes.set(correlationId, { node, until: Date.now() + REMOTE_ROUTE_MS });
-    if (this.#routes.size > REMOTE_ROUTES) {
-      const oldest = this.#routes.keys().next();
-      if (!oldest.done) this.#routes.delete(oldest.value);
-    }
   }
 
   /** Declares labels for a session; throws `acknowledgement:label.not.unique` or `...forbidden`. */

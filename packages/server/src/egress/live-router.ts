@@ -77,6 +77,12 @@ export interface LiveRouterDeps {
   readonly onRelayError?: (error: unknown) => void;
 }
 
+/** A Thing as a live signal meets it: its current state and the enforcer of its policy. */
+interface LiveContext {
+  readonly state: ThingState;
+  readonly enforcer: Enforcer;
+}
+
 /** A request another node routed here: the local subscribers that got it, until one replies. */
 interface Forward {
   readonly node: string;
@@ -152,7 +158,7 @@ export class LiveRouter {
     return () => this.#sinks.delete(sink);
   }
 
-  async #context(thingId: string): Promise<{ state: ThingState; enforcer: Enforcer }> {
+  async #context(thingId: string): Promise<LiveContext> {
     const state = await this.#deps.loadThing(thingId);
     const policyId = state && !state.deleted ? state.thing.policyId : undefined;
     const enforcer =
@@ -162,11 +168,7 @@ export class LiveRouter {
   }
 
   /** The readable Thing of a subscriber (for extraFields of live signals). */
-  #extra(
-    sink: LiveSink,
-    ctx: { state: ThingState; enforcer: Enforcer },
-    featureId: string | undefined,
-  ): JsonObject | undefined {
+  #extra(sink: LiveSink, ctx: LiveContext, featureId: string | undefined): JsonObject | undefined {
     const fields = sink.selector.extraFields;
     if (!fields) return undefined;
     const subjects = sink.subjects();
@@ -218,18 +220,10 @@ export class LiveRouter {
       req.origin,
       req.declinedBy,
     );
-    const request = randomUUID();
     const { thingId, featureId, mailbox, subject } = req.address;
-    this.#relay('message', {
+    return this.#relayAndAwait('message', req, headers, recipients, {
       address: { thingId, mailbox, subject, ...(featureId !== undefined ? { featureId } : {}) },
-      ...(req.value !== undefined ? { value: req.value } : {}),
-      headers,
-      correlationId: req.correlationId,
-      request,
-      timeoutMs: req.timeoutMs,
     });
-    if (req.timeoutMs === 0) return undefined;
-    return this.#await(req.correlationId, 'message', request, recipients, req.timeoutMs);
   }
 
   /** Hands a message to this node's MESSAGES subscribers; returns the ids of those that took it. */
@@ -237,7 +231,7 @@ export class LiveRouter {
     address: MessageAddress,
     value: JsonValue | undefined,
     headers: JsonObject,
-    ctx: { state: ThingState; enforcer: Enforcer },
+    ctx: LiveContext,
     resource: string,
     origin: string | undefined,
     declinedBy: ((sinkId: string) => void) | undefined,
@@ -260,7 +254,7 @@ export class LiveRouter {
   #messageFor(
     sink: LiveSink,
     address: MessageAddress,
-    ctx: { state: ThingState; enforcer: Enforcer },
+    ctx: LiveContext,
     resource: string,
   ): JsonObject | undefined | false {
     const ns = namespaceOf(address.thingId);
@@ -300,19 +294,35 @@ export class LiveRouter {
       req.origin,
       req.declinedBy,
     );
-    const request = randomUUID();
-    this.#relay('command', {
+    return this.#relayAndAwait('command', req, headers, recipients, {
       thingId: req.thingId,
       action: req.action,
       path: req.path,
+    });
+  }
+
+  /**
+   * Hands a request to the other nodes (under an id of its own, which their replies must carry)
+   * and waits for the first reply from here or there; undefined at once for fire-and-forget.
+   */
+  #relayAndAwait(
+    kind: Pending['kind'],
+    req: { readonly value?: JsonValue; readonly correlationId: string; readonly timeoutMs: number },
+    headers: JsonObject,
+    recipients: ReadonlySet<string>,
+    target: JsonObject,
+  ): Promise<LiveReply | undefined> {
+    const request = randomUUID();
+    this.#relay(kind, {
+      ...target,
       ...(req.value !== undefined ? { value: req.value } : {}),
       headers,
       correlationId: req.correlationId,
       request,
       timeoutMs: req.timeoutMs,
     });
-    if (req.timeoutMs === 0) return undefined;
-    return this.#await(req.correlationId, 'command', request, recipients, req.timeoutMs);
+    if (req.timeoutMs === 0) return Promise.resolve(undefined);
+    return this.#await(req.correlationId, kind, request, recipients, req.timeoutMs);
   }
 
   /** Hands a live command to this node's LIVE_COMMANDS subscribers; returns those that took it. */
@@ -322,7 +332,7 @@ export class LiveRouter {
     path: string,
     value: JsonValue | undefined,
     headers: JsonObject,
-    ctx: { state: ThingState; enforcer: Enforcer },
+    ctx: LiveContext,
     origin: string | undefined,
     declinedBy: ((sinkId: string) => void) | undefined,
   ): Set<string> {
@@ -393,12 +403,7 @@ export class LiveRouter {
   }
 
   /** Hands a live event to this node's LIVE_EVENTS subscribers that may READ it (cut to their view). */
-  #deliverEvent(
-    event: ThingEvent,
-    headers: JsonObject,
-    ctx: { state: ThingState; enforcer: Enforcer },
-    origin: string | undefined,
-  ): void {
+  #deliverEvent(event: ThingEvent, headers: JsonObject, ctx: LiveContext, origin: string | undefined): void {
     const pointer = parsePointer(event.path) ?? [];
     const ns = namespaceOf(event.thingId);
     for (const sink of this.#sinks) {
