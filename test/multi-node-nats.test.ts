@@ -64,6 +64,14 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   };
+  /** Creates `<NS>:<name>-<tag>` on node a with attribute n; returns its id. */
+  const createOnA = async (name: string, n: number): Promise<string> => {
+    const id = `${NS}:${name}-${tag}`;
+    expect(
+      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n } } })).status,
+    ).toBe(201);
+    return id;
+  };
   const isModified = (thingId: string) => (f: Frame) =>
     typeof f === 'object' &&
     f.topic === `${thingId.replace(':', '/')}/things/twin/events/modified` &&
@@ -80,10 +88,7 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
   });
 
   it("delivers one node's changes to the other node's subscribers, in revision order across writers", async () => {
-    const id = `${NS}:shared-${tag}`;
-    expect(
-      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
-    ).toBe(201);
+    const id = await createOnA('shared', 0);
     const onA = await WsTestClient.connect(a.url);
     const onB = await WsTestClient.connect(b.url);
     try {
@@ -113,10 +118,7 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
   });
 
   it("streams another node's changes over SSE, with the fields the stream asked for", async () => {
-    const id = `${NS}:streamed-${tag}`;
-    expect(
-      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 1 } } })).status,
-    ).toBe(201);
+    const id = await createOnA('streamed', 1);
     const sse = await SseTestClient.open(`${b.url}/api/2/things?ids=${id}&fields=thingId,attributes`);
     try {
       // Node b registers the stream before it answers with the headers: node a may write now.
@@ -131,10 +133,7 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
   });
 
   it("shows another node's write on the next GET, although the Thing was cached", async () => {
-    const id = `${NS}:cached-${tag}`;
-    expect(
-      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 1 } } })).status,
-    ).toBe(201);
+    const id = await createOnA('cached', 1);
     const watcher = await WsTestClient.connect(b.url);
     try {
       await watcher.control(`START-SEND-EVENTS?namespaces=${NS}`);
@@ -182,10 +181,7 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
     expect(status).toBe(404);
   });
   it('routes a message sent to one node to the device on the other, and its reply back', async () => {
-    const id = `${NS}:device-${tag}`;
-    expect(
-      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
-    ).toBe(201);
+    const id = await createOnA('device', 0);
     const device = await WsTestClient.connect(b.url);
     try {
       await device.control('START-SEND-MESSAGES');
@@ -230,11 +226,8 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
   });
 
   it('aggregates a custom acknowledgement that a subscriber of the other node issues', async () => {
-    const id = `${NS}:acked-${tag}`;
+    const id = await createOnA('acked', 0);
     const label = `nodes:${tag}`;
-    expect(
-      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
-    ).toBe(201);
     const subscriber = await WsTestClient.connect(b.url, { query: `declared-acks=${label}` });
     try {
       await subscriber.control(`START-SEND-EVENTS?namespaces=${NS}`);
@@ -271,10 +264,7 @@ describe('two nodes on one PostgreSQL with the NATS event bus', () => {
   });
 
   it("delivers a device's live events to the other node's sessions, and times out where nobody answers", async () => {
-    const id = `${NS}:emitter-${tag}`;
-    expect(
-      (await call(a, `/api/2/things/${id}`, { method: 'PUT', json: { attributes: { n: 0 } } })).status,
-    ).toBe(201);
+    const id = await createOnA('emitter', 0);
     const app = await WsTestClient.connect(a.url);
     const device = await WsTestClient.connect(b.url);
     try {
